@@ -1,0 +1,297 @@
+package rewrite
+
+import (
+	"bytes"
+
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+	"github.com/pkg/errors"
+	"google.golang.org/protobuf/proto"
+)
+
+// Func edits one exec vertex. Returning an error aborts the rewrite.
+type Func func(e *Exec) error
+
+// Definition returns a rewritten copy of def (def itself is not modified): for every ExecOp, in
+// dependency order, it calls fn; then recomputes the digests of changed ops and of every op that
+// depends on them (transitively), updates inputs, re-keys Metadata and Source.Locations, keeps the
+// terminal op (the last entry, the one with only an input and no op) last, and adds ops that fn
+// created (AddInput) right before their first user. Unchanged ops keep their bytes and digests.
+// Output is deterministic: the same input gives byte-identical output every time (no map iteration
+// order leaks). A nil/empty definition returns as is.
+//
+// Entries of def.Def that are byte-identical are stored once, at the place of the first one, and
+// so are ops that become identical through the rewrite; their Metadata and Source.Locations are
+// those of the first of them in output order. Metadata and Source.Locations keys that name no op
+// of def are copied unchanged.
+func Definition(def *pb.Definition, fn Func) (*pb.Definition, error) {
+	if def == nil || len(def.Def) == 0 {
+		return def, nil
+	}
+	if fn == nil {
+		return nil, errors.New("failed to rewrite definition: nil func")
+	}
+	r, err := newRewriter(def, fn)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range r.nodes {
+		if err := r.visit(n); err != nil {
+			return nil, err
+		}
+	}
+	return r.build(), nil
+}
+
+// node is one op of the definition, or one op added by a Func.
+type node struct {
+	orig    digest.Digest // digest in def; "" for added ops
+	origOp  *pb.Op        // op as parsed from def; nil for added ops
+	origMD  *pb.OpMetadata
+	dt      []byte // current bytes: the original ones until the op changes
+	dgst    digest.Digest
+	op      *pb.Op // current op; never handed out without a copy
+	md      *pb.OpMetadata
+	added   bool
+	state   visitState
+	emitted bool
+}
+
+type visitState int
+
+const (
+	unvisited visitState = iota
+	visiting
+	visited
+)
+
+type rewriter struct {
+	def    *pb.Definition
+	fn     Func
+	nodes  []*node                 // ops of def in def order, duplicates removed
+	last   *node                   // the terminal op: the last entry of def
+	byOrig map[digest.Digest]*node // original digest -> op of def
+	byNew  map[digest.Digest]*node // current digest -> first op with it (visited or added)
+	source *pb.Source              // read-only copy of def.Source handed to Funcs
+}
+
+func newRewriter(def *pb.Definition, fn Func) (*rewriter, error) {
+	r := &rewriter{
+		def:    def,
+		fn:     fn,
+		byOrig: make(map[digest.Digest]*node, len(def.Def)),
+		byNew:  make(map[digest.Digest]*node, len(def.Def)),
+	}
+	for i, dt := range def.Def {
+		dgst := digest.FromBytes(dt)
+		if n, ok := r.byOrig[dgst]; ok {
+			r.last = n
+			continue
+		}
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			return nil, errors.Wrapf(err, "failed to parse op %d of definition", i)
+		}
+		n := &node{
+			orig:   dgst,
+			origOp: &op,
+			origMD: def.Metadata[string(dgst)],
+			dt:     dt,
+			dgst:   dgst,
+			op:     &op,
+		}
+		if n.origMD != nil {
+			n.md = n.origMD.CloneVT()
+		}
+		r.byOrig[dgst] = n
+		r.nodes = append(r.nodes, n)
+		r.last = n
+	}
+	if def.Source != nil {
+		r.source = def.Source.CloneVT()
+	}
+	return r, nil
+}
+
+// visit rewrites n after all of its inputs (depth first, inputs in index order, so the order in
+// which Funcs run only depends on def).
+func (r *rewriter) visit(n *node) error {
+	switch n.state {
+	case visited:
+		return nil
+	case visiting:
+		// Digests make cycles impossible short of a hash collision; refuse rather than recurse.
+		return errors.Errorf("failed to rewrite op %s: dependency cycle", n.orig)
+	}
+	n.state = visiting
+	for i, in := range n.origOp.Inputs {
+		if in == nil {
+			return errors.Errorf("failed to rewrite op %s: nil input %d", n.orig, i)
+		}
+		dep, ok := r.byOrig[digest.Digest(in.Digest)]
+		if !ok {
+			return errors.Errorf("failed to rewrite op %s: invalid missing input digest %s", n.orig, in.Digest)
+		}
+		if err := r.visit(dep); err != nil {
+			return err
+		}
+	}
+
+	op := n.origOp
+	changed := false
+	for i, in := range n.origOp.Inputs {
+		dep := r.byOrig[digest.Digest(in.Digest)]
+		if dep.dgst == dep.orig {
+			continue
+		}
+		if !changed {
+			op = op.CloneVT()
+			changed = true
+		}
+		op.Inputs[i].Digest = string(dep.dgst)
+	}
+
+	if op.GetExec() != nil {
+		e := r.newExec(n, op)
+		if err := r.fn(e); err != nil {
+			return errors.Wrapf(err, "failed to rewrite exec %s", n.orig)
+		}
+		if err := r.validateExec(e); err != nil {
+			return errors.Wrapf(err, "failed to rewrite exec %s", n.orig)
+		}
+		if !proto.Equal(op, e.Op) {
+			op = e.Op
+			changed = true
+		}
+		n.md = e.Metadata
+		// An exec without metadata gets an empty one to edit; keep it absent if left empty.
+		if n.origMD == nil && proto.Equal(n.md, &pb.OpMetadata{}) {
+			n.md = nil
+		}
+	}
+
+	if changed {
+		dt, err := marshalOp(op)
+		if err != nil {
+			return errors.Wrapf(err, "failed to marshal op %s", n.orig)
+		}
+		n.dt = dt
+		n.dgst = digest.FromBytes(dt)
+	}
+	n.op = op
+	r.register(n)
+	n.state = visited
+	return nil
+}
+
+// register makes n findable by its current digest; the first op with a digest wins.
+func (r *rewriter) register(n *node) {
+	if _, ok := r.byNew[n.dgst]; !ok {
+		r.byNew[n.dgst] = n
+	}
+}
+
+// build assembles the output definition: ops in def order with added ops right before their
+// first user and the terminal op last, each digest once.
+func (r *rewriter) build() *pb.Definition {
+	var order, written []*node // order: every op reached, written: the ones whose bytes are kept
+	seen := make(map[digest.Digest]struct{}, len(r.byNew))
+	var emit func(n *node)
+	emit = func(n *node) {
+		if n.emitted {
+			return
+		}
+		n.emitted = true
+		for _, in := range n.op.Inputs {
+			if dep := r.byNew[digest.Digest(in.Digest)]; dep != nil && dep.added {
+				emit(dep)
+			}
+		}
+		order = append(order, n)
+		if n != r.last && n.dgst == r.last.dgst {
+			return // written last, as the terminal op
+		}
+		if _, ok := seen[n.dgst]; ok {
+			return
+		}
+		seen[n.dgst] = struct{}{}
+		written = append(written, n)
+	}
+	for _, n := range r.nodes {
+		if n != r.last {
+			emit(n)
+		}
+	}
+	emit(r.last)
+
+	out := r.def.CloneVT()
+	out.Def = make([][]byte, 0, len(written))
+	for _, n := range written {
+		out.Def = append(out.Def, bytes.Clone(n.dt))
+	}
+	out.Metadata = r.metadata(order)
+	out.Source = r.sourceOut(order)
+	return out
+}
+
+// metadata re-keys def.Metadata to the new digests. Entries that name no op of def are kept.
+func (r *rewriter) metadata(order []*node) map[string]*pb.OpMetadata {
+	md := make(map[string]*pb.OpMetadata, len(r.def.Metadata))
+	for _, n := range order {
+		if _, taken := md[string(n.dgst)]; !taken && n.md != nil {
+			md[string(n.dgst)] = n.md.CloneVT()
+		}
+	}
+	for k, v := range r.def.Metadata {
+		if _, isOp := r.byOrig[digest.Digest(k)]; isOp {
+			continue
+		}
+		if _, taken := md[k]; !taken {
+			md[k] = v.CloneVT()
+		}
+	}
+	if len(md) == 0 && r.def.Metadata == nil {
+		return nil
+	}
+	return md
+}
+
+// sourceOut re-keys def.Source.Locations to the new digests. Entries that name no op of def are
+// kept.
+func (r *rewriter) sourceOut(order []*node) *pb.Source {
+	if r.def.Source == nil {
+		return nil
+	}
+	src := r.def.Source.CloneVT()
+	if src.Locations == nil {
+		return src
+	}
+	locs := make(map[string]*pb.Locations, len(src.Locations))
+	for _, n := range order {
+		if n.added {
+			continue
+		}
+		if l, ok := src.Locations[string(n.orig)]; ok {
+			if _, taken := locs[string(n.dgst)]; !taken {
+				locs[string(n.dgst)] = l
+			}
+		}
+	}
+	for k, v := range src.Locations {
+		if _, isOp := r.byOrig[digest.Digest(k)]; isOp {
+			continue
+		}
+		if _, taken := locs[k]; !taken {
+			locs[k] = v
+		}
+	}
+	src.Locations = locs
+	return src
+}
+
+// marshalOp marshals op the way client/llb does (deterministicMarshal in client/llb/marshal.go):
+// pb.Op.Marshal is vtprotobuf's MarshalVT, which writes map entries (SourceOp.Attrs) in map
+// iteration order and so is not stable.
+func marshalOp(op *pb.Op) ([]byte, error) {
+	return proto.MarshalOptions{Deterministic: true}.Marshal(op)
+}
