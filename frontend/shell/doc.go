@@ -20,4 +20,21 @@
 // offsets would point into the inner string, after quote removal, not into
 // the script the caller holds, so they are set to -1 and such commands must
 // be used for detection only, never spliced.
+//
+// Limits callers should know:
+//
+//   - Start and End cover the simple command itself. Redirections written
+//     after its last word are outside; one written between its words is
+//     inside, and if that is a heredoc operator, replacing the whole
+//     command leaves the heredoc body behind.
+//   - An expansion in a string run by an inner shell is replaced by a
+//     placeholder expansion before parsing, so the inner words it lands in
+//     are reported as not Literal, and $(...) in it is reported once, in
+//     the outer script.
+//   - Only a heredoc or here-string on the shell's own statement is read
+//     as its script: in "cat <<EOF | sh" or "curl ... | sh" the shell is
+//     reported as a command of its own, as is a shell given a script file.
+//   - A leading ~ and $'...' with escapes make a word non-literal; globs
+//     and braces stay literal text.
+//   - Env is what the script sets; sudo's env_reset is not modelled.
 package shell

@@ -37,7 +37,11 @@ type word struct {
 func scriptWord(src string, w *syntax.Word) word {
 	start, end := int(w.Pos().Offset()), int(w.End().Offset())
 	value, literal := wordValue(w)
-	return word{w: w, value: value, literal: literal, raw: src[start:end], start: start, end: end}
+	raw := ""
+	if 0 <= start && start <= end && end <= len(src) {
+		raw = src[start:end]
+	}
+	return word{w: w, value: value, literal: literal, raw: raw, start: start, end: end}
 }
 
 // argvWord wraps an exec-form argument, which no shell ever expands.
