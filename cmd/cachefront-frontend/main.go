@@ -3,7 +3,7 @@
 package main
 
 import (
-	"github.com/moby/buildkit/frontend/dockerfile/builder"
+	"github.com/cachefront/cachefront/frontend/builder"
 	"github.com/moby/buildkit/frontend/gateway/grpcclient"
 	"github.com/moby/buildkit/util/appcontext"
 	"github.com/moby/buildkit/util/bklog"

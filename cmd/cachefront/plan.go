@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cachefront/cachefront/frontend/builder"
+	"github.com/moby/buildkit/solver/errdefs"
+)
+
+// runPlan is `cachefront plan`; it returns the exit code.
+func runPlan(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("f", "", "path to the Dockerfile (default CONTEXT/Dockerfile)")
+	target := fs.String("target", "", "stage to build")
+	format := fs.String("format", "text", "output format: text or json")
+	buildArgs := map[string]string{}
+	fs.Func("build-arg", "build-time variable K=V (repeatable)", func(s string) error {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok {
+			v, ok = os.LookupEnv(k)
+		}
+		if ok {
+			buildArgs[k] = v
+		}
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "cachefront plan: unknown format %q (text or json)\n", *format)
+		return 2
+	}
+	context := "."
+	if fs.NArg() > 0 {
+		context = fs.Arg(0)
+	}
+	if *file == "" {
+		*file = filepath.Join(context, "Dockerfile")
+	}
+	dt, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "cachefront plan: %v\n", err)
+		return 1
+	}
+	plan, err := builder.MakePlan(contextBackground(), dt, builder.PlanOpt{Filename: *file, Target: *target, BuildArgs: buildArgs})
+	if err != nil {
+		fmt.Fprintf(stderr, "cachefront plan: %s\n", describe(err, *file))
+		return 1
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(plan); err != nil {
+			return 1
+		}
+		return 0
+	}
+	printText(stdout, plan)
+	return 0
+}
+
+func contextBackground() context.Context { return context.Background() }
+
+// describe puts the Dockerfile location in front of an error, when it has one.
+func describe(err error, file string) string {
+	for _, src := range errdefs.Sources(err) {
+		if len(src.Ranges) > 0 {
+			return fmt.Sprintf("%s:%d: %v", file, src.Ranges[0].Start.Line, err)
+		}
+	}
+	return err.Error()
+}
+
+func printText(w io.Writer, plan *builder.Plan) {
+	for _, s := range plan.Steps {
+		stage := s.Stage
+		if stage == "" {
+			stage = "-"
+		}
+		managers := "no package manager"
+		if len(s.Managers) > 0 {
+			managers = strings.Join(s.Managers, ", ")
+		}
+		fmt.Fprintf(w, "line %d [%s] %s\n", s.Line, stage, managers)
+		for _, m := range s.Mounts {
+			fmt.Fprintf(w, "  + cache %s (id=%s, sharing=%s, owner=%s)\n", m.Target, m.ID, m.Sharing, m.Owner)
+		}
+		if len(s.Env) > 0 {
+			fmt.Fprintf(w, "  + env %s (this step only)\n", strings.Join(s.Env, " "))
+		}
+		for _, n := range s.Neutralized {
+			fmt.Fprintf(w, "  ~ kept the cache from %s\n", n)
+		}
+		for _, n := range s.Notes {
+			fmt.Fprintf(w, "  note: %s\n", n)
+		}
+	}
+	for _, n := range plan.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}

@@ -1,0 +1,64 @@
+package builder
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cachefront/cachefront/frontend/rules"
+	"github.com/pkg/errors"
+)
+
+// Build args cachefront reads. Keep README.md in sync when adding one.
+const (
+	keyCachefront = "build-arg:CACHEFRONT"      // "off" disables every rewrite
+	keySkip       = "build-arg:CACHEFRONT_SKIP" // managers to leave alone: "apt,npm"
+	keyCacheNS    = "build-arg:BUILDKIT_CACHE_MOUNT_NS"
+)
+
+// Config is what the build args ask of cachefront.
+type Config struct {
+	// Off disables all rewriting.
+	Off bool
+	// Skip holds the managers not to touch.
+	Skip map[string]bool
+	// Namespace prefixes cache ids, as upstream does for the Dockerfile's
+	// own cache mounts.
+	Namespace string
+}
+
+// ParseConfig reads cachefront's options from frontend opts.
+func ParseConfig(opts map[string]string) (Config, error) {
+	var c Config
+	switch v := strings.ToLower(strings.TrimSpace(opts[keyCachefront])); v {
+	case "", "on", "1", "true":
+	case "off", "0", "false":
+		c.Off = true
+	default:
+		return c, errors.Errorf("failed to parse CACHEFRONT=%q: want on or off", v)
+	}
+	skip, err := parseSkip(opts[keySkip])
+	if err != nil {
+		return c, err
+	}
+	c.Skip = skip
+	if ns := opts[keyCacheNS]; ns != "" {
+		c.Namespace = ns + "/"
+	}
+	return c, nil
+}
+
+func parseSkip(v string) (map[string]bool, error) {
+	skip := map[string]bool{}
+	known := rules.Names()
+	for _, name := range strings.Split(v, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" {
+			continue
+		}
+		if !slices.Contains(known, name) {
+			return nil, errors.Errorf("failed to parse CACHEFRONT_SKIP: unknown manager %q (known: %s)", name, strings.Join(known, ", "))
+		}
+		skip[name] = true
+	}
+	return skip, nil
+}

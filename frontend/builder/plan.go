@@ -1,0 +1,113 @@
+package builder
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	digest "github.com/opencontainers/go-digest"
+	"github.com/pkg/errors"
+)
+
+// PlanOpt is what an offline plan needs besides the Dockerfile.
+type PlanOpt struct {
+	// Filename names the Dockerfile in errors and source locations.
+	Filename string
+	// Target is the stage to build; "" for the last one.
+	Target string
+	// BuildArgs are the --build-arg values, CACHEFRONT* included.
+	BuildArgs map[string]string
+}
+
+// Plan is what cachefront would do to a Dockerfile, found without a build.
+type Plan struct {
+	Steps []*StepReport `json:"steps"`
+	// Notes apply to the whole plan, e.g. base images that were not
+	// resolved.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// MakePlan converts dt to LLB as upstream's frontend does and runs the same
+// rewrite as a build, without contacting a registry: base images count as
+// root with an empty environment, and a note says so.
+func MakePlan(ctx context.Context, dt []byte, opt PlanOpt) (*Plan, error) {
+	attrs := map[string]string{}
+	for k, v := range opt.BuildArgs {
+		attrs["build-arg:"+k] = v
+	}
+	cfg, err := ParseConfig(attrs)
+	if err != nil {
+		return nil, err
+	}
+	name := opt.Filename
+	if name == "" {
+		name = "Dockerfile"
+	}
+	resolver := &offlineResolver{}
+	res, err := dockerfile2llb.Dockerfile2LLB(ctx, dt, dockerfile2llb.ConvertOpt{
+		Config:       dockerui.Config{Target: opt.Target, BuildArgs: opt.BuildArgs},
+		SourceMap:    llb.NewSourceMap(nil, name, "Dockerfile", dt),
+		MetaResolver: resolver,
+	})
+	if err != nil {
+		return nil, err
+	}
+	def, err := res.State.Marshal(ctx)
+	if err != nil {
+		return nil, errors.Wrap(err, "failed to marshal LLB definition")
+	}
+	_, reports, err := Rewrite(def.ToPB(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Steps: reports}
+	for _, ref := range resolver.refs() {
+		p.Notes = append(p.Notes, fmt.Sprintf("base image %s was not resolved: counted as root with an empty environment", ref))
+	}
+	return p, nil
+}
+
+// offlineResolver answers every image config request with an empty image
+// that has one layer (so it is not taken for scratch), and remembers the refs.
+type offlineResolver struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (r *offlineResolver) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	r.mu.Lock()
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[ref] = true
+	r.mu.Unlock()
+	p := platforms.DefaultSpec()
+	if opt.ImageOpt != nil && opt.ImageOpt.Platform != nil {
+		p = *opt.ImageOpt.Platform
+	}
+	img := map[string]any{
+		"os": p.OS, "architecture": p.Architecture, "variant": p.Variant,
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{string(digest.FromString(ref))}},
+		"config": map[string]any{},
+	}
+	dt, err := json.Marshal(img)
+	return ref, "", dt, err
+}
+
+func (r *offlineResolver) refs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for ref := range r.seen {
+		out = append(out, ref)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,135 @@
+package builder
+
+import (
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/cachefront/cachefront/frontend/rules"
+	"github.com/cachefront/cachefront/frontend/shell"
+	"github.com/cachefront/cachefront/llb/rewrite"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// pipesDir is where upstream mounts the script of a heredoc with a shebang.
+const pipesDir = "/dev/pipes/"
+
+// newStep describes an exec to the rules. It returns nil, with a note, when
+// the step's script can't be read.
+func newStep(e *rewrite.Exec, cfg Config) (*rules.Step, string) {
+	exec := e.Op.GetExec()
+	meta := exec.GetMeta()
+	s := &rules.Step{
+		Env:       map[string]string{},
+		User:      meta.GetUser(),
+		Namespace: cfg.Namespace,
+		Base:      baseName(e),
+	}
+	if p := e.Op.GetPlatform(); p != nil {
+		s.Platform = path.Join(p.OS, p.Architecture, p.Variant)
+	}
+	for _, kv := range meta.GetEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		s.Env[k] = v
+	}
+	for _, m := range exec.GetMounts() {
+		s.Mounts = append(s.Mounts, m.Dest)
+		if m.MountType == pb.MountType_CACHE {
+			s.CacheMounts = append(s.CacheMounts, m.Dest)
+		}
+	}
+	argv := meta.GetArgs()
+	var err error
+	if script, ok := heredocScript(e, argv); ok {
+		s.Script = script
+		s.Commands, err = shell.Parse(script)
+	} else if i, ok := shell.ShellScript(argv); ok {
+		s.Script, s.Spliceable = argv[i], true
+		s.Commands, err = shell.Parse(s.Script)
+	} else {
+		s.Commands, err = shell.ParseArgs(argv)
+	}
+	if err != nil {
+		return nil, "the shell script could not be parsed (" + err.Error() + "); step left as written"
+	}
+	return s, ""
+}
+
+// heredocScript returns the script of a `RUN <<EOF` with a shebang, which
+// upstream writes to a file op mounted under /dev/pipes/ and runs, directly
+// or as `sh -c /dev/pipes/EOF`. Only sh-like shebangs are read. Its commands
+// are detected but never edited: the script is not in the exec's args.
+func heredocScript(e *rewrite.Exec, argv []string) (string, bool) {
+	file := ""
+	if len(argv) == 1 {
+		file = argv[0]
+	} else if i, ok := shell.ShellScript(argv); ok {
+		file = argv[i]
+	}
+	if !strings.HasPrefix(file, pipesDir) || strings.ContainsAny(file, " \t\n;&|") {
+		return "", false
+	}
+	argv = []string{file}
+	for _, m := range e.Op.GetExec().GetMounts() {
+		if m.Dest != pipesDir && m.Dest != strings.TrimSuffix(pipesDir, "/") {
+			continue
+		}
+		op, err := e.InputOp(int(m.Input))
+		if err != nil || op.GetFile() == nil {
+			return "", false
+		}
+		name := "/" + path.Base(argv[0])
+		for _, a := range op.GetFile().GetActions() {
+			if mk := a.GetMkfile(); mk != nil && path.Clean(mk.Path) == name {
+				script := string(mk.Data)
+				first, _, _ := strings.Cut(script, "\n")
+				if !shebangShell.MatchString(first) {
+					return "", false
+				}
+				return script, true
+			}
+		}
+	}
+	return "", false
+}
+
+var shebangShell = regexp.MustCompile(`^#!\s*(/usr)?(/bin/|/usr/bin/env\s+)(sh|bash|dash|ash)(\s|$)`)
+
+// baseName is the base image of the step's stage: "debian:bookworm" for
+// docker-image://registry/library/debian:bookworm@sha256:...
+func baseName(e *rewrite.Exec) string {
+	id, _ := e.BaseSource(int(rootInput(e.Op.GetExec())))
+	ref, ok := strings.CutPrefix(id, "docker-image://")
+	if !ok {
+		return ""
+	}
+	ref, _, _ = strings.Cut(ref, "@")
+	return path.Base(ref)
+}
+
+func rootInput(exec *pb.ExecOp) pb.InputIndex {
+	if m, _ := rewrite.FindMount(exec, pb.RootMount); m != nil {
+		return pb.InputIndex(m.Input)
+	}
+	return pb.Empty
+}
+
+// optedOut reports whether the Dockerfile line right above the step's RUN
+// is the comment `# cachefront: off`.
+func optedOut(e *rewrite.Exec) bool {
+	if e.Source == nil || len(e.Locations) == 0 {
+		return false
+	}
+	loc := e.Locations[0]
+	if int(loc.SourceIndex) >= len(e.Source.Infos) || len(loc.Ranges) == 0 {
+		return false
+	}
+	lines := strings.Split(string(e.Source.Infos[loc.SourceIndex].Data), "\n")
+	above := int(loc.Ranges[0].Start.Line) - 2 // 1-based line of the RUN, minus one
+	if above < 0 || above >= len(lines) {
+		return false
+	}
+	return optOut.MatchString(lines[above])
+}
+
+var optOut = regexp.MustCompile(`(?i)^\s*#\s*cachefront\s*:\s*off\s*$`)

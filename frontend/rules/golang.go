@@ -1,0 +1,110 @@
+package rules
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/cachefront/cachefront/frontend/shell"
+)
+
+// golang caches the build cache (GOCACHE) and the module download cache,
+// $GOMODCACHE/cache/download, which holds the zips and go.mod files in the
+// module proxy's layout. The extracted module tree beside it is a store that
+// later steps and stages read, so it stays in the image: the go command
+// re-extracts from the cached zips without downloading.
+type golang struct{}
+
+func (golang) Name() string { return "go" }
+
+var goDownloads = []string{"mod", "build", "install", "test", "run", "get", "generate", "list", "work", "vet", "tool"}
+
+func isGo(c shell.Command) bool { return c.Base() == "go" || c.Base() == "xx-go" }
+
+func (r golang) Apply(s *Step, p *Plan) {
+	var runs []shell.Command
+	for _, c := range s.Commands {
+		if !isGo(c) {
+			continue
+		}
+		w := c.Words()
+		switch v := verb(w, "-C"); {
+		case v == "clean":
+			if slices.Contains(w, "-cache") || slices.Contains(w, "-modcache") {
+				p.neutralize(s, c, "go clean "+strings.Join(cleanFlags(w), " "), shell.Edit{Start: c.Start, End: c.End, Text: goClean(w)})
+			}
+		case slices.Contains(goDownloads, v):
+			runs = append(runs, c)
+		}
+	}
+	if len(runs) == 0 {
+		return
+	}
+	p.addManager(r.Name())
+	c := runs[0]
+	owner := s.owner(c)
+
+	home, knownHome := s.home(c)
+	gocache, set := s.env(c, "GOCACHE")
+	switch {
+	case set && (gocache == "off" || gocache == ""):
+		p.note("go: GOCACHE is off; the build cache is not mounted")
+	case set && s.cacheMounted(gocache), !set && knownHome && s.cacheMounted(home+"/.cache/go-build"):
+		p.note("go: the step mounts its own build cache; left as written")
+	default:
+		if !set {
+			gocache = CacheRoot + "/go-build"
+			p.Env["GOCACHE"] = gocache
+		}
+		p.addMount(Mount{Target: gocache, ID: s.id("go-build", platformKey(s.Platform)), Sharing: Shared, Owner: owner})
+	}
+
+	modcache, ok := goModCache(s, c, home, knownHome)
+	switch {
+	case !ok:
+		p.note("go: GOMODCACHE is unknown for user " + s.owner(c) + " (set GOPATH or GOMODCACHE); module downloads are not cached")
+	case s.cacheMounted(modcache):
+		p.note("go: the step mounts its own module cache; left as written")
+	default:
+		p.addMount(Mount{Target: path.Join(modcache, "cache/download"), ID: s.id("go-mod"), Sharing: Shared, Owner: owner})
+	}
+}
+
+// goModCache finds GOMODCACHE as the go command would: GOMODCACHE, else the
+// first GOPATH entry + /pkg/mod, else $HOME/go/pkg/mod.
+func goModCache(s *Step, c shell.Command, home string, knownHome bool) (string, bool) {
+	if v, ok := s.env(c, "GOMODCACHE"); ok && v != "" {
+		return v, true
+	}
+	if v, ok := s.env(c, "GOPATH"); ok && v != "" {
+		first, _, _ := strings.Cut(v, ":")
+		return path.Join(first, "pkg/mod"), true
+	}
+	if knownHome {
+		return path.Join(home, "go/pkg/mod"), true
+	}
+	return "", false
+}
+
+func cleanFlags(w []string) []string {
+	var out []string
+	for _, f := range w {
+		if f == "-cache" || f == "-modcache" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// goClean replaces `go clean -cache/-modcache`. The build cache is mounted,
+// so cleaning it would only empty the shared cache: that part becomes a
+// no-op. The module store stays in the image and is removed as the Dockerfile
+// meant, except the mounted download cache inside it.
+func goClean(w []string) string {
+	if !slices.Contains(w, "-modcache") {
+		return "true"
+	}
+	return `{ d="$(go env GOMODCACHE)" && chmod -R u+w "$d" 2>/dev/null; ` +
+		`find "$d" -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} + && ` +
+		`find "$d/cache" -mindepth 1 -maxdepth 1 ! -name download -exec rm -rf {} + ; }`
+}

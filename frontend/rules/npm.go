@@ -1,0 +1,67 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cachefront/cachefront/frontend/shell"
+)
+
+// npm keeps downloaded tarballs and metadata in its content-addressed cache
+// (_cacache), safe to share between builds. npm_config_cache moves it for
+// the step; one the image or the Dockerfile sets is mounted where it points.
+type npm struct{}
+
+func (npm) Name() string { return "npm" }
+
+var npmDownloads = []string{"ci", "clean-install", "install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall", "add", "update", "up", "upgrade", "udpate", "exec", "x", "rebuild", "install-test", "it", "install-ci-test", "cit"}
+
+var npmValued = []string{"--prefix", "-C", "--cache", "--registry", "--userconfig", "--globalconfig", "-w", "--workspace", "--loglevel"}
+
+func (r npm) Apply(s *Step, p *Plan) {
+	var runs []shell.Command
+	for _, c := range s.Commands {
+		switch c.Base() {
+		case "npx":
+			runs = append(runs, c)
+		case "npm":
+			switch v := verb(c.Words(), npmValued...); {
+			case slices.Contains(npmDownloads, v):
+				runs = append(runs, c)
+			case v == "cache" && slices.Contains(c.Words(), "clean"):
+				p.neutralize(s, c, "npm cache clean", shell.Edit{Start: c.Start, End: c.End, Text: "true"})
+			}
+		}
+	}
+	if len(runs) == 0 {
+		return
+	}
+	p.addManager(r.Name())
+	c := runs[0]
+	target, set := npmCacheEnv(s, c)
+	if home, ok := s.home(c); ok && s.cacheMounted(home+"/.npm") || set && s.cacheMounted(target) {
+		p.note("npm: the step mounts its own npm cache; left as written")
+		return
+	}
+	if !set {
+		target = CacheRoot + "/npm"
+		p.Env["npm_config_cache"] = target
+	}
+	p.addMount(Mount{Target: target, ID: s.id("npm"), Sharing: Shared, Owner: s.owner(c)})
+}
+
+// npmCacheEnv finds npm's cache setting in the environment; npm reads
+// npm_config_* case-insensitively.
+func npmCacheEnv(s *Step, c shell.Command) (string, bool) {
+	for _, k := range []string{"npm_config_cache", "NPM_CONFIG_CACHE"} {
+		if v, ok := s.env(c, k); ok && v != "" {
+			return v, true
+		}
+	}
+	for k, v := range s.Env {
+		if strings.EqualFold(k, "npm_config_cache") && v != "" {
+			return v, true
+		}
+	}
+	return "", false
+}

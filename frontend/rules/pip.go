@@ -1,0 +1,97 @@
+package rules
+
+import (
+	"regexp"
+	"slices"
+
+	"github.com/cachefront/cachefront/frontend/shell"
+)
+
+// pip caches HTTP responses (http-v2/) and wheels it built (wheels/). Built
+// wheels are specific to the interpreter, libc and architecture, and pip's
+// keys only name the interpreter, so the cache id carries the base image and
+// platform. PIP_CACHE_DIR moves the cache for the step; one the image or the
+// Dockerfile sets is mounted where it points.
+type pip struct{}
+
+func (pip) Name() string { return "pip" }
+
+var (
+	pipName    = regexp.MustCompile(`^pip(3(\.[0-9]+)?)?$`)
+	pythonName = regexp.MustCompile(`^python(3(\.[0-9]+)?)?$`)
+)
+
+// pipArgs returns the arguments after the pip program (pip ARGS, python -m
+// pip ARGS), and whether c runs pip at all.
+func pipArgs(c shell.Command) ([]shell.Arg, bool) {
+	if pipName.MatchString(c.Base()) {
+		return c.Args, true
+	}
+	if pythonName.MatchString(c.Base()) {
+		for i, a := range c.Args {
+			if a.Value == "-m" && i+1 < len(c.Args) {
+				return c.Args[i+2:], c.Args[i+1].Value == "pip"
+			}
+			if len(a.Value) == 0 || a.Value[0] != '-' {
+				return nil, false
+			}
+		}
+	}
+	return nil, false
+}
+
+var pipValued = []string{"--cache-dir", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert", "--python", "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--root", "--prefix"}
+
+func (r pip) Apply(s *Step, p *Plan) {
+	var runs []shell.Command
+	for _, c := range s.Commands {
+		args, ok := pipArgs(c)
+		if !ok {
+			continue
+		}
+		switch verb(words(args), pipValued...) {
+		case "install", "download", "wheel":
+			runs = append(runs, c)
+		case "cache":
+			p.neutralize(s, c, "pip cache purge", shell.Edit{Start: c.Start, End: c.End, Text: "true"})
+		}
+	}
+	if len(runs) == 0 {
+		return
+	}
+	p.addManager(r.Name())
+	c := runs[0]
+	target, set := s.env(c, "PIP_CACHE_DIR")
+	if home, ok := s.home(c); ok && s.cacheMounted(home+"/.cache/pip") || set && s.cacheMounted(target) {
+		p.note("pip: the step mounts its own pip cache; left as written")
+		return
+	}
+	if !set || target == "" {
+		target = CacheRoot + "/pip"
+		p.Env["PIP_CACHE_DIR"] = target
+	}
+	p.addMount(Mount{Target: target, ID: s.id("pip", baseKey(s.Base), platformKey(s.Platform)), Sharing: Shared, Owner: s.owner(c)})
+	if _, ok := s.Env["PIP_NO_CACHE_DIR"]; ok {
+		p.Unset = append(p.Unset, "PIP_NO_CACHE_DIR")
+		p.Neutralized = append(p.Neutralized, "PIP_NO_CACHE_DIR")
+	}
+	for _, c := range runs {
+		args, _ := pipArgs(c)
+		for _, a := range args {
+			if a.Value == "--no-cache-dir" && a.Literal {
+				p.neutralize(s, c, "pip --no-cache-dir", shell.Edit{Start: a.Start, End: a.End, Text: ""})
+			}
+		}
+		if slices.ContainsFunc(c.Env, func(e string) bool { return len(e) > 17 && e[:17] == "PIP_NO_CACHE_DIR=" }) {
+			p.note("pip: PIP_NO_CACHE_DIR set on the command line keeps pip from using the cache")
+		}
+	}
+}
+
+func words(args []shell.Arg) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a.Value
+	}
+	return out
+}

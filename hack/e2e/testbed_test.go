@@ -1,0 +1,106 @@
+// Package e2e holds the end-to-end tests that run on the test bed
+// (hack/testbed). They fail, never skip, when the bed is down; -short or
+// CACHEFRONT_E2E=off switches them off on purpose.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cachefront/cachefront/hack/testenv"
+	"github.com/moby/buildkit/client"
+)
+
+// The upstream Dockerfile frontend builds an apt step on the bed's Debian,
+// through `docker buildx build` (remote driver) and through the Go client.
+func TestTestbedUpstreamBuildsApt(t *testing.T) {
+	bed := testenv.Require(t)
+	dir := t.TempDir()
+	testenv.WriteFiles(t, dir, map[string]string{"Dockerfile": fmt.Sprintf(`FROM %s
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+RUN curl --version > /curl-version
+`, bed.Image("debian:bookworm"))})
+
+	t.Run("buildx", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "out")
+		log := bed.Buildx(t, dir, "build", "--progress=plain", "--output", "type=local,dest="+out, ".")
+		requireFile(t, filepath.Join(out, "curl-version"), "curl ")
+		if !strings.Contains(log, "apt-get install") {
+			t.Fatalf("build log does not show the apt step:\n%s", log)
+		}
+	})
+	t.Run("client", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "out")
+		testenv.Solve(t, bed.Client(t), testenv.SolveOpt{Dir: dir, Output: out, Attrs: map[string]string{"no-cache": ""}})
+		requireFile(t, filepath.Join(out, "curl-version"), "curl ")
+	})
+}
+
+// A registry layer cache exported by one builder serves the RUN step on a
+// builder that starts empty, as a CI runner does.
+func TestTestbedRegistryCacheRoundTrip(t *testing.T) {
+	bed := testenv.Require(t)
+	dir := t.TempDir()
+	stamp := t.Name() + "-" + filepath.Base(dir) // a step no earlier run has cached
+	testenv.WriteFiles(t, dir, map[string]string{"Dockerfile": fmt.Sprintf(`FROM %s
+RUN echo %s > /stamp && apt-get --version | head -1 >> /stamp
+`, bed.Image("debian:bookworm"), stamp)})
+	ref := bed.Image("cache/roundtrip:" + regexp.MustCompile(`[^a-zA-Z0-9]+`).ReplaceAllString(filepath.Base(dir), "-"))
+	attrs := map[string]string{"ref": ref, "registry.insecure": "true"}
+
+	first := testenv.Solve(t, bed.Client(t), testenv.SolveOpt{Dir: dir,
+		CacheExports: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": ref, "mode": "max", "registry.insecure": "true"}}}})
+	if first.Cached(t, "RUN echo") {
+		t.Fatal("the first build found the step cached; the test proves nothing")
+	}
+
+	fresh, err := client.New(context.Background(), bed.FreshBuildkitd(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	out := filepath.Join(t.TempDir(), "out")
+	second := testenv.Solve(t, fresh, testenv.SolveOpt{Dir: dir, Output: out,
+		CacheImports: []client.CacheOptionsEntry{{Type: "registry", Attrs: attrs}}})
+	if !second.Cached(t, "RUN echo") {
+		t.Fatal("the RUN step was not served from the registry cache on a fresh builder")
+	}
+	requireFile(t, filepath.Join(out, "stamp"), stamp)
+}
+
+// npm and the go command reach their registries from inside a build, through
+// the TLS-intercepting proxy (network and CA work).
+func TestTestbedNpmAndGoModDownload(t *testing.T) {
+	bed := testenv.Require(t)
+	dir := t.TempDir()
+	testenv.WriteFiles(t, dir, map[string]string{
+		"Dockerfile": fmt.Sprintf(`FROM %s
+WORKDIR /app
+COPY . .
+RUN npm install --no-audit --no-fund is-number@7.0.0
+RUN go mod download -x github.com/google/uuid@v1.6.0 && ls "$(go env GOMODCACHE)/github.com/google" > /app/go-mods
+`, bed.Image("cachefront-dev:bookworm")),
+		"package.json": `{"name":"smoke","version":"1.0.0","private":true}`,
+		"go.mod":       "module smoke\n\ngo 1.22\n",
+	})
+	out := filepath.Join(t.TempDir(), "out")
+	testenv.Solve(t, bed.Client(t), testenv.SolveOpt{Dir: dir, Output: out, Attrs: map[string]string{"no-cache": ""}})
+	requireFile(t, filepath.Join(out, "app/node_modules/is-number/package.json"), `"version": "7.0.0"`)
+	requireFile(t, filepath.Join(out, "app/go-mods"), "uuid@v1.6.0")
+}
+
+func requireFile(t *testing.T, path, want string) {
+	t.Helper()
+	dt, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(dt), want) {
+		t.Fatalf("%s does not contain %q:\n%s", path, want, dt)
+	}
+}

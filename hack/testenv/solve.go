@@ -1,0 +1,146 @@
+package testenv
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/frontend/dockerfile/builder"
+	gateway "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/tonistiigi/fsutil"
+)
+
+// Build is what one solve did: its vertices (by name) and whether each was
+// served from the cache.
+type Build struct {
+	mu       sync.Mutex
+	Vertices map[string]*client.Vertex
+	Logs     strings.Builder
+}
+
+// Cached reports whether the vertex whose name contains sub was cached; it
+// fails t when no vertex matches.
+func (b *Build) Cached(t testing.TB, sub string) bool {
+	t.Helper()
+	for name, v := range b.Vertices {
+		if strings.Contains(name, sub) {
+			return v.Cached
+		}
+	}
+	t.Fatalf("no vertex named like %q in %v", sub, b.names())
+	return false
+}
+
+func (b *Build) names() []string {
+	var out []string
+	for n := range b.Vertices {
+		out = append(out, n)
+	}
+	return out
+}
+
+// SolveOpt describes one Dockerfile build through the Go client.
+type SolveOpt struct {
+	// Dir is the build context; its Dockerfile is built.
+	Dir string
+	// Frontend builds in-process when set (for example upstream's
+	// builder.Build or cachefront's); when nil the daemon's dockerfile.v0 does.
+	Frontend gateway.BuildFunc
+	// Attrs are frontend options ("build-arg:X", "target", ...).
+	Attrs map[string]string
+	// Output, when set, receives the result as a local directory.
+	Output string
+	// CacheExports and CacheImports go to BuildKit as they are.
+	CacheExports []client.CacheOptionsEntry
+	CacheImports []client.CacheOptionsEntry
+}
+
+// Solve runs one build on c and returns what it did; the test fails when the
+// build fails.
+func Solve(t testing.TB, c *client.Client, o SolveOpt) *Build {
+	t.Helper()
+	b, err := TrySolve(c, o)
+	if err != nil {
+		t.Fatalf("build of %s failed: %v\n%s", o.Dir, err, tail(b.Logs.String(), 60))
+	}
+	return b
+}
+
+// TrySolve is [Solve] that returns the error instead of failing.
+func TrySolve(c *client.Client, o SolveOpt) (*Build, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	b := &Build{Vertices: map[string]*client.Vertex{}}
+	fs, err := fsutil.NewFS(o.Dir)
+	if err != nil {
+		return b, err
+	}
+	opt := client.SolveOpt{
+		FrontendAttrs: map[string]string{},
+		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
+		CacheExports:  o.CacheExports,
+		CacheImports:  o.CacheImports,
+	}
+	for k, v := range o.Attrs {
+		opt.FrontendAttrs[k] = v
+	}
+	if o.Output != "" {
+		if err := os.MkdirAll(o.Output, 0o755); err != nil {
+			return b, err
+		}
+		opt.Exports = []client.ExportEntry{{Type: client.ExporterLocal, OutputDir: o.Output}}
+	}
+	ch := make(chan *client.SolveStatus)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for st := range ch {
+			b.mu.Lock()
+			for _, v := range st.Vertexes {
+				b.Vertices[v.Name] = v
+			}
+			for _, l := range st.Logs {
+				b.Logs.Write(l.Data)
+			}
+			b.mu.Unlock()
+		}
+	}()
+	if o.Frontend != nil {
+		_, err = c.Build(ctx, opt, "", o.Frontend, ch)
+	} else {
+		opt.Frontend = "dockerfile.v0"
+		_, err = c.Solve(ctx, nil, opt, ch)
+	}
+	<-done
+	return b, err
+}
+
+// Upstream is upstream's Dockerfile frontend, run in-process.
+var Upstream gateway.BuildFunc = builder.Build
+
+// WriteFiles writes name → content under dir (making parent directories).
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
