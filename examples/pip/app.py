@@ -1,0 +1,4 @@
+import cfhello
+import cfworld
+
+print(cfhello.greeting(), cfworld.name())
