@@ -226,3 +226,34 @@ func (b *Bed) FreshBuildkitd(t testing.TB) string {
 	t.Fatalf("fresh buildkitd did not come up (log in %s)", logf.Name())
 	return ""
 }
+
+// BaseImages maps the public base images the examples name to the bed's
+// images, as named contexts: Debian to its debootstrapped bookworm, the
+// language images to the dev image that has Python, Node.js and Go.
+func (b *Bed) BaseImages() map[string]string {
+	dev := "docker-image://" + b.Image("cachefront-dev:bookworm")
+	return map[string]string{
+		"debian:bookworm":           "docker-image://" + b.Image("debian:bookworm"),
+		"node:20-bookworm-slim":     dev,
+		"python:3.11-slim-bookworm": dev,
+		"golang:1.26-bookworm":      dev,
+	}
+}
+
+// ContextAttrs are BaseImages as frontend attrs.
+func (b *Bed) ContextAttrs() map[string]string {
+	out := map[string]string{}
+	for k, v := range b.BaseImages() {
+		out["context:"+k] = v
+	}
+	return out
+}
+
+// ContextFlags are BaseImages as buildx --build-context flags.
+func (b *Bed) ContextFlags() []string {
+	var out []string
+	for k, v := range b.BaseImages() {
+		out = append(out, "--build-context", k+"="+v)
+	}
+	return out
+}
