@@ -24,6 +24,10 @@ type Func func(e *Exec) error
 // so are ops that become identical through the rewrite; their Metadata and Source.Locations are
 // those of the first of them in output order. Metadata and Source.Locations keys that name no op
 // of def are copied unchanged.
+//
+// Changed ops are marshalled like client/llb does, with proto's deterministic marshalling, which
+// refuses invalid UTF-8 in string fields; Definition returns an error when such an op (which
+// client/llb could not have produced either) has to change.
 func Definition(def *pb.Definition, fn Func) (*pb.Definition, error) {
 	if def == nil || len(def.Def) == 0 {
 		return def, nil

@@ -166,7 +166,8 @@ func Load(ctx context.Context, def *pb.Definition) (retErr error) {
 }
 
 // Marshal returns deterministic bytes of a message (sorted map keys), to compare definitions,
-// metadata and sources whose maps would otherwise marshal in random order.
+// metadata and sources whose maps would otherwise marshal in random order. It panics when m
+// cannot be marshalled (invalid UTF-8 in a string field); compare such messages with proto.Equal.
 func Marshal(m proto.Message) []byte {
 	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 	if err != nil {
