@@ -20,6 +20,10 @@ type Func func(e *Exec) error
 // Output is deterministic: the same input gives byte-identical output every time (no map iteration
 // order leaks). A nil/empty definition returns as is.
 //
+// Determinism assumes fn is deterministic. Def is byte-identical; Metadata and Source are equal
+// maps, so marshal them with proto.MarshalOptions{Deterministic: true} when bytes matter
+// (pb.Definition.Marshal is vtprotobuf's, which writes maps in iteration order).
+//
 // Entries of def.Def that are byte-identical are stored once, at the place of the first one, and
 // so are ops that become identical through the rewrite; their Metadata and Source.Locations are
 // those of the first of them in output order. Metadata and Source.Locations keys that name no op

@@ -2,6 +2,7 @@ package rewrite_test
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestDefinitionAddsCacheMounts(t *testing.T) {
 
 	// Ops that neither are execs nor depend on one keep their digests; the rest change.
 	oldNames, newNames := byName(t, in), byName(t, out)
-	require.Equal(t, slices.Sorted(mapsKeys(oldNames)), slices.Sorted(mapsKeys(newNames)))
+	require.Equal(t, slices.Sorted(maps.Keys(oldNames)), slices.Sorted(maps.Keys(newNames)))
 	for _, name := range []string{"python", "context", "alpine", "cache init"} {
 		require.Equal(t, oldNames[name], newNames[name], name)
 	}
@@ -127,16 +128,6 @@ func args2name(args string) string {
 		return "make"
 	}
 	return "pip install"
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func TestDefinitionAddedOpsOrder(t *testing.T) {
