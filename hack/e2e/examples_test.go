@@ -89,7 +89,10 @@ func TestExamples(t *testing.T) {
 			c := bed.Client(t)
 
 			attrs := func(extra map[string]string) map[string]string {
-				a := map[string]string{"no-cache": "", "build-arg:PIP_INDEX_URL": ix.URL, "build-arg:PIP_TRUSTED_HOST": ix.Host}
+				// No "no-cache": BuildKit's no-cache also starts cache mounts
+				// empty. The fresh cache namespace makes every step that
+				// cachefront rewrites new to the layer cache.
+				a := map[string]string{"build-arg:PIP_INDEX_URL": ix.URL, "build-arg:PIP_TRUSTED_HOST": ix.Host}
 				for k, v := range bed.ContextAttrs() {
 					a[k] = v
 				}
@@ -107,7 +110,7 @@ func TestExamples(t *testing.T) {
 					Attrs: attrs(merge(proxy.BuildArgs(), map[string]string{"build-arg:BUILDKIT_CACHE_MOUNT_NS": ns}))})
 				return run{bytes: proxy.Bytes(), build: b, pypi: ix.Downloads()}
 			}
-			upOut, cfOut := filepath.Join(t.TempDir(), "upstream"), filepath.Join(t.TempDir(), "cachefront")
+			upOut, cfOut := filepath.Join(t.TempDir(), "upstream.tar"), filepath.Join(t.TempDir(), "cachefront.tar")
 			testenv.Solve(t, c, testenv.SolveOpt{Dir: dir, Frontend: testenv.Upstream, Attrs: attrs(nil), Output: upOut})
 			cold := build(cfOut)
 

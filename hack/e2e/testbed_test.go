@@ -6,7 +6,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -27,17 +26,17 @@ RUN curl --version > /curl-version
 `, bed.Image("debian:bookworm"))})
 
 	t.Run("buildx", func(t *testing.T) {
-		out := filepath.Join(t.TempDir(), "out")
-		log := bed.Buildx(t, dir, "build", "--progress=plain", "--output", "type=local,dest="+out, ".")
-		requireFile(t, filepath.Join(out, "curl-version"), "curl ")
+		out := filepath.Join(t.TempDir(), "out.tar")
+		log := bed.Buildx(t, dir, "build", "--progress=plain", "--output", "type=tar,dest="+out, ".")
+		requireFile(t, out, "curl-version", "curl ")
 		if !strings.Contains(log, "apt-get install") {
 			t.Fatalf("build log does not show the apt step:\n%s", log)
 		}
 	})
 	t.Run("client", func(t *testing.T) {
-		out := filepath.Join(t.TempDir(), "out")
+		out := filepath.Join(t.TempDir(), "out.tar")
 		testenv.Solve(t, bed.Client(t), testenv.SolveOpt{Dir: dir, Output: out, Attrs: map[string]string{"no-cache": ""}})
-		requireFile(t, filepath.Join(out, "curl-version"), "curl ")
+		requireFile(t, out, "curl-version", "curl ")
 	})
 }
 
@@ -64,13 +63,13 @@ RUN echo %s > /stamp && apt-get --version | head -1 >> /stamp
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	out := filepath.Join(t.TempDir(), "out")
+	out := filepath.Join(t.TempDir(), "out.tar")
 	second := testenv.Solve(t, fresh, testenv.SolveOpt{Dir: dir, Output: out,
 		CacheImports: []client.CacheOptionsEntry{{Type: "registry", Attrs: attrs}}})
 	if !second.Cached(t, "RUN echo") {
 		t.Fatal("the RUN step was not served from the registry cache on a fresh builder")
 	}
-	requireFile(t, filepath.Join(out, "stamp"), stamp)
+	requireFile(t, out, "stamp", stamp)
 }
 
 // npm and the go command reach their registries from inside a build, through
@@ -88,19 +87,20 @@ RUN go mod download -x github.com/google/uuid@v1.6.0 && ls "$(go env GOMODCACHE)
 		"package.json": `{"name":"smoke","version":"1.0.0","private":true}`,
 		"go.mod":       "module smoke\n\ngo 1.22\n",
 	})
-	out := filepath.Join(t.TempDir(), "out")
+	out := filepath.Join(t.TempDir(), "out.tar")
 	testenv.Solve(t, bed.Client(t), testenv.SolveOpt{Dir: dir, Output: out, Attrs: map[string]string{"no-cache": ""}})
-	requireFile(t, filepath.Join(out, "app/node_modules/is-number/package.json"), `"version": "7.0.0"`)
-	requireFile(t, filepath.Join(out, "app/go-mods"), "uuid@v1.6.0")
+	requireFile(t, out, "app/node_modules/is-number/package.json", `"version": "7.0.0"`)
+	requireFile(t, out, "app/go-mods", "uuid@v1.6.0")
 }
 
-func requireFile(t *testing.T, path, want string) {
+// requireFile checks that the file name in the tar export out contains want.
+func requireFile(t *testing.T, out, name, want string) {
 	t.Helper()
-	dt, err := os.ReadFile(path)
+	dt, err := testenv.TarFile(out, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(dt), want) {
-		t.Fatalf("%s does not contain %q:\n%s", path, want, dt)
+	if !strings.Contains(dt, want) {
+		t.Fatalf("%s does not contain %q:\n%s", name, want, dt)
 	}
 }

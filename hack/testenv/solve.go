@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,8 @@ type SolveOpt struct {
 	Frontend gateway.BuildFunc
 	// Attrs are frontend options ("build-arg:X", "target", ...).
 	Attrs map[string]string
-	// Output, when set, receives the result as a local directory.
+	// Output, when set, receives the result as a tar file (one stream,
+	// much faster than a local directory export of a whole root filesystem).
 	Output string
 	// CacheExports and CacheImports go to BuildKit as they are.
 	CacheExports []client.CacheOptionsEntry
@@ -90,10 +92,12 @@ func TrySolve(c *client.Client, o SolveOpt) (*Build, error) {
 		opt.FrontendAttrs[k] = v
 	}
 	if o.Output != "" {
-		if err := os.MkdirAll(o.Output, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(o.Output), 0o755); err != nil {
 			return b, err
 		}
-		opt.Exports = []client.ExportEntry{{Type: client.ExporterLocal, OutputDir: o.Output}}
+		opt.Exports = []client.ExportEntry{{Type: client.ExporterTar, Output: func(map[string]string) (io.WriteCloser, error) {
+			return os.Create(o.Output)
+		}}}
 	}
 	ch := make(chan *client.SolveStatus)
 	done := make(chan struct{})

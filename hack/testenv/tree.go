@@ -1,21 +1,23 @@
 package testenv
 
 import (
+	"archive/tar"
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/pkg/errors"
 )
 
-// TreeDiff compares two exported root filesystems and returns the paths
+// TreeDiff compares two root filesystems exported as tar files (see
+// SolveOpt.Output) and returns the paths
 // that differ (missing on one side, or of another type, mode, size, content
-// or link target), with the reason. Paths at or below one of ignore are
-// skipped: glob patterns matched against each path component prefix.
+// or link target), with the reason. Paths at or below one matching ignore
+// are skipped (see ignored).
 func TreeDiff(a, b string, ignore []string) ([]string, error) {
 	ea, err := walkTree(a)
 	if err != nil {
@@ -56,10 +58,17 @@ func TreeDiff(a, b string, ignore []string) ([]string, error) {
 	return diffs, nil
 }
 
+// ignored reports whether p or a directory above it matches one of
+// patterns: a pattern with a slash matches the whole path, one without
+// matches a base name ("__pycache__", "*.pyc").
 func ignored(p string, patterns []string) bool {
 	for _, pat := range patterns {
 		for q := p; q != "/" && q != "."; q = path.Dir(q) {
-			if ok, _ := path.Match(pat, q); ok {
+			name := q
+			if !strings.Contains(pat, "/") {
+				name = path.Base(q)
+			}
+			if ok, _ := path.Match(pat, name); ok {
 				return true
 			}
 		}
@@ -67,44 +76,58 @@ func ignored(p string, patterns []string) bool {
 	return false
 }
 
-func walkTree(root string) (map[string]string, error) {
+func walkTree(file string) (map[string]string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	out := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	tr := tar.NewReader(f)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
 		if err != nil {
-			return err
+			return nil, errors.Wrapf(err, "failed to read %s", file)
 		}
-		rel, _ := filepath.Rel(root, p)
-		rel = "/" + filepath.ToSlash(rel)
-		if rel == "/." {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		desc := info.Mode().String()
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			desc += " -> " + target
-		case info.Mode().IsRegular():
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
+		desc := fmt.Sprintf("%c %o", hdr.Typeflag, hdr.Mode&0o7777)
+		switch hdr.Typeflag {
+		case tar.TypeSymlink, tar.TypeLink:
+			desc += " -> " + hdr.Linkname
+		case tar.TypeReg:
 			h := sha256.New()
-			_, err = io.Copy(h, f)
-			f.Close()
-			if err != nil {
-				return err
+			if _, err := io.Copy(h, tr); err != nil {
+				return nil, err
 			}
-			desc += fmt.Sprintf(" %d %x", info.Size(), h.Sum(nil)[:8])
+			desc += fmt.Sprintf(" %d %x", hdr.Size, h.Sum(nil)[:8])
 		}
-		out[strings.TrimSuffix(rel, "/")] = desc
-		return nil
-	})
-	return out, err
+		out["/"+strings.Trim(path.Clean(hdr.Name), "/")] = desc
+	}
+}
+
+// TarFile returns the content of the file at name (e.g. "/etc/os-release")
+// in a tar file written by a build's Output.
+func TarFile(file, name string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	want := strings.Trim(path.Clean(name), "/")
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return "", errors.Errorf("%s has no %s", file, name)
+		}
+		if err != nil {
+			return "", err
+		}
+		if strings.Trim(path.Clean(hdr.Name), "/") == want {
+			dt, err := io.ReadAll(tr)
+			return string(dt), err
+		}
+	}
 }
