@@ -39,19 +39,19 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cachefront plan: unknown format %q (text or json)\n", *format)
 		return 2
 	}
-	context := "."
+	dir := "."
 	if fs.NArg() > 0 {
-		context = fs.Arg(0)
+		dir = fs.Arg(0)
 	}
 	if *file == "" {
-		*file = filepath.Join(context, "Dockerfile")
+		*file = filepath.Join(dir, "Dockerfile")
 	}
 	dt, err := os.ReadFile(*file)
 	if err != nil {
 		fmt.Fprintf(stderr, "cachefront plan: %v\n", err)
 		return 1
 	}
-	plan, err := builder.MakePlan(contextBackground(), dt, builder.PlanOpt{Filename: *file, Target: *target, BuildArgs: buildArgs})
+	plan, err := builder.MakePlan(context.Background(), dt, builder.PlanOpt{Filename: *file, Target: *target, BuildArgs: buildArgs})
 	if err != nil {
 		fmt.Fprintf(stderr, "cachefront plan: %s\n", describe(err, *file))
 		return 1
@@ -68,16 +68,15 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func contextBackground() context.Context { return context.Background() }
-
-// describe puts the Dockerfile location in front of an error, when it has one.
+// describe puts the Dockerfile, and the line when the error carries one,
+// in front of an error.
 func describe(err error, file string) string {
 	for _, src := range errdefs.Sources(err) {
 		if len(src.Ranges) > 0 {
 			return fmt.Sprintf("%s:%d: %v", file, src.Ranges[0].Start.Line, err)
 		}
 	}
-	return err.Error()
+	return fmt.Sprintf("%s: %v", file, err)
 }
 
 func printText(w io.Writer, plan *builder.Plan) {

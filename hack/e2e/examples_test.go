@@ -85,13 +85,16 @@ func TestExamples(t *testing.T) {
 			dir := t.TempDir()
 			copyTree(t, filepath.Join(bed.Root, "examples", ex.name), dir)
 			ns := fmt.Sprintf("e2e-%s-%d", ex.name, rand.Int63())
+			// BuildKit leaves cache ids out of layer cache keys, so a fresh
+			// namespace alone would let an earlier run's layers serve the
+			// steps; a variable unique to this run makes them run again.
+			uniqueRun(t, filepath.Join(dir, "Dockerfile"), ns)
 			ix := testenv.StartIndex(t, 512<<10, "cfhello==1.0.0", "cfworld==1.0.0", "cfextra==1.0.0")
 			c := bed.Client(t)
 
 			attrs := func(extra map[string]string) map[string]string {
 				// No "no-cache": BuildKit's no-cache also starts cache mounts
-				// empty. The fresh cache namespace makes every step that
-				// cachefront rewrites new to the layer cache.
+				// empty (uniqueRun makes the steps run instead).
 				a := map[string]string{"build-arg:PIP_INDEX_URL": ix.URL, "build-arg:PIP_TRUSTED_HOST": ix.Host}
 				for k, v := range bed.ContextAttrs() {
 					a[k] = v
@@ -138,6 +141,27 @@ func proxySaved(t *testing.T, first, second run) {
 	}
 	if second.bytes*5 > first.bytes {
 		t.Fatalf("the warm rebuild downloaded %d bytes, not a small fraction of the cold %d", second.bytes, first.bytes)
+	}
+}
+
+// uniqueRun adds `ENV TEST_RUN=id` after every FROM of a Dockerfile, so
+// that its steps miss the layer cache without --no-cache (which would also
+// start cache mounts empty).
+func uniqueRun(t *testing.T, dockerfile, id string) {
+	t.Helper()
+	dt, err := os.ReadFile(dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(dt), "\n") {
+		out = append(out, line)
+		if strings.HasPrefix(strings.ToUpper(line), "FROM ") {
+			out = append(out, "ENV TEST_RUN="+id)
+		}
+	}
+	if err := os.WriteFile(dockerfile, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

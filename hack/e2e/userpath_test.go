@@ -29,6 +29,7 @@ func TestUserPathBuildx(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns := fmt.Sprintf("e2e-buildx-%d", rand.Int63())
+	uniqueRun(t, dockerfile, ns)
 
 	build := func() (string, int64) {
 		proxy := testenv.StartProxy(t)
