@@ -82,9 +82,6 @@ func describe(err error, file string) string {
 func printText(w io.Writer, plan *builder.Plan) {
 	for _, s := range plan.Steps {
 		stage := s.Stage
-		if stage == "" {
-			stage = "-"
-		}
 		managers := "no package manager"
 		if len(s.Managers) > 0 {
 			managers = strings.Join(s.Managers, ", ")

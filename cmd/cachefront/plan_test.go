@@ -41,7 +41,7 @@ func TestPlanJSON(t *testing.T) {
 func TestPlanText(t *testing.T) {
 	var out, errb bytes.Buffer
 	require.Equal(t, 0, runPlan([]string{"../../examples/npm"}, &out, &errb), errb.String())
-	require.Contains(t, out.String(), "line 5 [-] npm\n  + cache /run/cachefront/npm (id=cachefront/npm, sharing=shared, owner=0)")
+	require.Contains(t, out.String(), "line 5 [stage-0] npm\n  + cache /run/cachefront/npm (id=cachefront/npm, sharing=shared, owner=0)")
 	require.Contains(t, out.String(), "kept the cache from npm cache clean")
 }
 

@@ -263,6 +263,21 @@ func TestRewriteOffIsIdentity(t *testing.T) {
 	require.Equal(t, rewritetest.Marshal(def.ToPB()), rewritetest.Marshal(out))
 }
 
+func TestStageOf(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]string{
+		"[build 2/4] RUN npm ci":             "build",
+		"[linux/arm64 build 2/4] RUN npm ci": "build",
+		"[linux/arm64 2/4] RUN npm ci":       "stage-0",
+		"[2/2] RUN npm ci":                   "stage-0",
+		"RUN npm ci":                         "stage-0",
+	} {
+		got, cmd := stageOf(name)
+		require.Equal(t, want, got, name)
+		require.Equal(t, "RUN npm ci", cmd)
+	}
+}
+
 func TestParseConfig(t *testing.T) {
 	t.Parallel()
 	c, err := ParseConfig(map[string]string{"build-arg:CACHEFRONT_SKIP": "apt, npm", "build-arg:BUILDKIT_CACHE_MOUNT_NS": "ns"})

@@ -68,21 +68,23 @@ func (r *StepReport) fill(p *rules.Plan) {
 	}
 }
 
-// stageOf splits upstream's vertex name "[build 2/4] RUN ..." into the stage
-// and the command. Unnamed stages come out as "stage-N" upstream already.
+// stageOf splits upstream's vertex name "[linux/arm64 build 2/4] RUN ..."
+// into the stage and the command. Upstream names unnamed stages "stage-N",
+// except the only stage of a Dockerfile, which is stage-0.
 func stageOf(name string) (stage, command string) {
+	const only = "stage-0"
 	if !strings.HasPrefix(name, "[") {
-		return "", name
+		return only, name
 	}
 	head, rest, ok := strings.Cut(name[1:], "] ")
 	if !ok {
-		return "", name
+		return only, name
 	}
 	fields := strings.Fields(head)
-	if len(fields) == 2 {
-		return fields[0], rest
+	if n := len(fields); n >= 2 && !strings.Contains(fields[n-2], "/") {
+		return fields[n-2], rest
 	}
-	return "", rest
+	return only, rest
 }
 
 // Summary is one line per rewritten step, for the build warning.

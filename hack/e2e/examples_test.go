@@ -27,6 +27,8 @@ var volatilePaths = []string{
 
 type example struct {
 	name string
+	// prepare, when set, adjusts the copy of the example before the builds.
+	prepare func(t *testing.T, dir string)
 	// change turns the example into its next version (a dependency change).
 	change func(t *testing.T, dir string)
 	// saved checks that the warm rebuild came from the cache.
@@ -50,8 +52,9 @@ var examples = []example{
 			t.Fatalf("warm apt rebuild fetched %d bytes, not a small fraction of the cold %d", f2, f1)
 		}
 	}},
-	{name: "npm", change: func(t *testing.T, dir string) {
-		copyFiles(t, "testdata/npm-bump", dir, "package.json", "package-lock.json")
+	{name: "npm", prepare: withResolved, change: func(t *testing.T, dir string) {
+		copyFiles(t, "testdata/npm-bump", dir, "package.json")
+		withResolved(t, dir)
 	}, saved: proxySaved},
 	{name: "go", change: func(t *testing.T, dir string) {
 		copyFiles(t, "testdata/go-bump", dir, "go.mod", "go.sum")
@@ -84,6 +87,9 @@ func TestExamples(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			copyTree(t, filepath.Join(bed.Root, "examples", ex.name), dir)
+			if ex.prepare != nil {
+				ex.prepare(t, dir)
+			}
 			ns := fmt.Sprintf("e2e-%s-%d", ex.name, rand.Int63())
 			// BuildKit leaves cache ids out of layer cache keys, so a fresh
 			// namespace alone would let an earlier run's layers serve the

@@ -19,6 +19,7 @@ func TestUserPathBuildx(t *testing.T) {
 	bed := testenv.Require(t)
 	dir := t.TempDir()
 	copyTree(t, filepath.Join(bed.Root, "examples", "npm"), dir)
+	withResolved(t, dir)
 	dockerfile := filepath.Join(dir, "Dockerfile")
 	dt, err := os.ReadFile(dockerfile)
 	if err != nil {
@@ -45,7 +46,8 @@ func TestUserPathBuildx(t *testing.T) {
 	if !strings.Contains(log, "cachefront cached package downloads in 1 RUN step(s) (npm)") {
 		t.Fatalf("the build does not show cachefront's summary warning:\n%s", log)
 	}
-	copyFiles(t, "testdata/npm-bump", dir, "package.json", "package-lock.json")
+	copyFiles(t, "testdata/npm-bump", dir, "package.json")
+	withResolved(t, dir)
 	_, warm := build()
 	t.Logf("npm through buildx: %d bytes cold, %d after bumping a dependency", cold, warm)
 	if cold < 100<<10 || warm*5 > cold {
@@ -57,11 +59,14 @@ func TestUserPathBuildx(t *testing.T) {
 // keeps it; `# cachefront: off` and CACHEFRONT=off leave steps as written.
 func TestOwnerOptOutAndOwnMounts(t *testing.T) {
 	bed := testenv.Require(t)
-	lock, err := os.ReadFile(filepath.Join(bed.Root, "examples", "npm", "package-lock.json"))
+	project := t.TempDir()
+	copyFiles(t, filepath.Join(bed.Root, "examples", "npm"), project, "package.json")
+	withResolved(t, project)
+	lock, err := os.ReadFile(filepath.Join(project, "package-lock.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkg, err := os.ReadFile(filepath.Join(bed.Root, "examples", "npm", "package.json"))
+	pkg, err := os.ReadFile(filepath.Join(project, "package.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
