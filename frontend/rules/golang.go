@@ -106,5 +106,5 @@ func goClean(w []string) string {
 	}
 	return `{ d="$(go env GOMODCACHE)" && chmod -R u+w "$d" 2>/dev/null; ` +
 		`find "$d" -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} + && ` +
-		`find "$d/cache" -mindepth 1 -maxdepth 1 ! -name download -exec rm -rf {} + ; }`
+		`{ [ ! -d "$d/cache" ] || find "$d/cache" -mindepth 1 -maxdepth 1 ! -name download -exec rm -rf {} + ; } ; }`
 }
