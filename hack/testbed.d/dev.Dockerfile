@@ -10,4 +10,6 @@ COPY node/bin/node /usr/local/bin/node
 COPY node/lib/node_modules/npm /usr/local/lib/node_modules/npm
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
+# The host Node.js uses its own CA store: trust the bundle the image carries.
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 ENV PATH=/usr/local/go/bin:/root/go/bin:$PATH
