@@ -124,3 +124,26 @@ RUN npm ci`},
 		})
 	}
 }
+
+// Subrequests are upstream's code, run through cachefront unchanged.
+func TestUserPathSubrequests(t *testing.T) {
+	bed := testenv.Require(t)
+	dir := t.TempDir()
+	testenv.WriteFiles(t, dir, map[string]string{"Dockerfile": "# syntax=" + bed.Image("cachefront:dev") + `
+FROM debian:bookworm AS base
+RUN apt-get update && apt-get install -y curl
+
+FROM base AS app
+RUN echo app
+`})
+	out := bed.Buildx(t, dir, append([]string{"build", "--call=targets", "."}, bed.ContextFlags()...)...)
+	for _, want := range []string{"base", "app (default)"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("--call=targets does not list %q:\n%s", want, out)
+		}
+	}
+	out = bed.Buildx(t, dir, append([]string{"build", "--call=check", "."}, bed.ContextFlags()...)...)
+	if !strings.Contains(out, "Check complete, no warnings found") {
+		t.Fatalf("--call=check did not run upstream's checks:\n%s", out)
+	}
+}
