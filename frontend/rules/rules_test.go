@@ -79,7 +79,7 @@ func TestRules(t *testing.T) {
 			name: "go with GOMODCACHE and go clean -cache", script: "go build ./... && go clean -cache", env: map[string]string{"GOMODCACHE": "/mod", "GOCACHE": "/gocache"},
 			managers: []string{"go"},
 			mounts: map[string]Mount{
-				"/gocache":             {ID: "cachefront/go-build/linux-amd64", Sharing: Shared, Owner: "0"},
+				"/gocache":            {ID: "cachefront/go-build/linux-amd64", Sharing: Shared, Owner: "0"},
 				"/mod/cache/download": {ID: "cachefront/go-mod", Sharing: Shared, Owner: "0"},
 			},
 			env2: map[string]string{}, edited: "go build ./... && true",
