@@ -19,8 +19,6 @@ type StepReport struct {
 	Line int `json:"line"`
 	// Stage is the build stage's name (or its index).
 	Stage string `json:"stage"`
-	// Command is the step as shown in build output.
-	Command string `json:"-"`
 	// Managers are the canonical names of the package managers it runs.
 	Managers []string `json:"managers"`
 	// Mounts are the cache mounts cachefront added.
@@ -43,7 +41,7 @@ func (r *StepReport) Changed() bool { return len(r.Mounts) > 0 || len(r.Env) > 0
 func newReport(e *rewrite.Exec) *StepReport {
 	r := &StepReport{Managers: []string{}, Mounts: []rules.Mount{}, Env: []string{}, Neutralized: []string{}, Notes: []string{}}
 	name := e.Metadata.GetDescription()["llb.customname"]
-	r.Stage, r.Command = stageOf(name)
+	r.Stage = stageOf(name)
 	if len(e.Locations) > 0 {
 		loc := e.Locations[0]
 		if len(loc.Ranges) > 0 {
@@ -68,23 +66,20 @@ func (r *StepReport) fill(p *rules.Plan) {
 	}
 }
 
-// stageOf splits upstream's vertex name "[linux/arm64 build 2/4] RUN ..."
-// into the stage and the command. Upstream names unnamed stages "stage-N",
-// except the only stage of a Dockerfile, which is stage-0.
-func stageOf(name string) (stage, command string) {
+// stageOf reads the stage from upstream's vertex name "[linux/arm64 build
+// 2/4] RUN ...". Upstream names unnamed stages "stage-N", except the only
+// stage of a Dockerfile, which is stage-0.
+func stageOf(name string) string {
 	const only = "stage-0"
-	if !strings.HasPrefix(name, "[") {
-		return only, name
-	}
-	head, rest, ok := strings.Cut(name[1:], "] ")
-	if !ok {
-		return only, name
+	head, _, ok := strings.Cut(strings.TrimPrefix(name, "["), "] ")
+	if !ok || !strings.HasPrefix(name, "[") {
+		return only
 	}
 	fields := strings.Fields(head)
 	if n := len(fields); n >= 2 && !strings.Contains(fields[n-2], "/") {
-		return fields[n-2], rest
+		return fields[n-2]
 	}
-	return only, rest
+	return only
 }
 
 // Summary is one line per rewritten step, for the build warning.

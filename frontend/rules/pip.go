@@ -3,6 +3,7 @@ package rules
 import (
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/cachefront/cachefront/frontend/shell"
 )
@@ -82,7 +83,7 @@ func (r pip) Apply(s *Step, p *Plan) {
 				p.neutralize(s, c, "pip --no-cache-dir", shell.Edit{Start: a.Start, End: a.End, Text: ""})
 			}
 		}
-		if slices.ContainsFunc(c.Env, func(e string) bool { return len(e) > 17 && e[:17] == "PIP_NO_CACHE_DIR=" }) {
+		if slices.ContainsFunc(c.Env, func(e string) bool { return strings.HasPrefix(e, "PIP_NO_CACHE_DIR=") }) {
 			p.note("pip: PIP_NO_CACHE_DIR set on the command line keeps pip from using the cache")
 		}
 	}
