@@ -86,7 +86,13 @@ type Rule interface {
 
 // All returns every rule, in a fixed order.
 func All() []Rule {
-	return []Rule{apt{}, pip{}, npm{}, golang{}}
+	return []Rule{
+		apt{}, pip{}, npm{}, golang{},
+		// system package managers
+		// python
+		// javascript
+		// compiled languages, JVM, .NET, version managers
+	}
 }
 
 // Names returns the canonical names of all rules.
