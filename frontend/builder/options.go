@@ -24,6 +24,9 @@ type Config struct {
 	// Namespace prefixes cache ids, as upstream does for the Dockerfile's
 	// own cache mounts.
 	Namespace string
+	// Settings holds the transient settings given as build args
+	// (CACHEFRONT_<NAME>), by name.
+	Settings map[string]string
 }
 
 // ParseConfig reads cachefront's options from frontend opts.
@@ -44,7 +47,35 @@ func ParseConfig(opts map[string]string) (Config, error) {
 	if ns := opts[keyCacheNS]; ns != "" {
 		c.Namespace = ns + "/"
 	}
+	if c.Settings, err = parseSettings(opts); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// parseSettings reads the CACHEFRONT_<NAME> build args of settings. An
+// empty value is no setting, as an absent secret is. A name that is not a
+// setting is an error: a typo would otherwise go unnoticed.
+func parseSettings(opts map[string]string) (map[string]string, error) {
+	values := map[string]string{}
+	for k, v := range opts {
+		name, ok := strings.CutPrefix(k, "build-arg:CACHEFRONT_")
+		if !ok || k == keySkip {
+			continue
+		}
+		i := slices.IndexFunc(rules.Settings, func(s rules.Setting) bool { return s.Name == name })
+		if i < 0 {
+			var known []string
+			for _, s := range rules.Settings {
+				known = append(known, s.BuildArg())
+			}
+			return nil, errors.Errorf("failed to parse build arg CACHEFRONT_%s: not a cachefront setting (known: CACHEFRONT, CACHEFRONT_SKIP, %s)", name, strings.Join(known, ", "))
+		}
+		if v != "" {
+			values[name] = v
+		}
+	}
+	return values, nil
 }
 
 func parseSkip(v string) (map[string]bool, error) {

@@ -25,6 +25,9 @@ type StepReport struct {
 	Mounts []rules.Mount `json:"mounts"`
 	// Env holds the names of the transient variables added.
 	Env []string `json:"env"`
+	// Settings are the transient settings (mirrors, proxies, CA) the step
+	// reads, by name; those given as build args are marked "NAME (build arg)".
+	Settings []string `json:"settings"`
 	// Neutralized are the cleanups kept from emptying the caches.
 	Neutralized []string `json:"neutralized"`
 	// Notes say what was left alone and why.
@@ -36,10 +39,10 @@ type StepReport struct {
 }
 
 // Changed reports whether cachefront changed the step.
-func (r *StepReport) Changed() bool { return len(r.Mounts) > 0 || len(r.Env) > 0 }
+func (r *StepReport) Changed() bool { return len(r.Mounts) > 0 || len(r.Env) > 0 || len(r.Settings) > 0 }
 
 func newReport(e *rewrite.Exec) *StepReport {
-	r := &StepReport{Managers: []string{}, Mounts: []rules.Mount{}, Env: []string{}, Neutralized: []string{}, Notes: []string{}}
+	r := &StepReport{Managers: []string{}, Mounts: []rules.Mount{}, Env: []string{}, Settings: []string{}, Neutralized: []string{}, Notes: []string{}}
 	name := e.Metadata.GetDescription()["llb.customname"]
 	r.Stage = stageOf(name)
 	if len(e.Locations) > 0 {
@@ -55,14 +58,23 @@ func newReport(e *rewrite.Exec) *StepReport {
 	return r
 }
 
-func (r *StepReport) fill(p *rules.Plan) {
+func (r *StepReport) fill(p *rules.Plan, settings []rules.Setting, values map[string]string) {
 	r.Managers = append(r.Managers, p.Managers...)
+	for _, s := range settings {
+		name := s.Name
+		if _, ok := values[s.Name]; ok {
+			name += " (build arg)"
+		}
+		r.Settings = append(r.Settings, name)
+	}
 	r.Mounts = append(r.Mounts, p.Mounts...)
 	r.Env = append(r.Env, sortedKeys(p.Env)...)
 	r.Neutralized = append(r.Neutralized, p.Neutralized...)
 	r.Notes = append(r.Notes, p.Notes...)
 	for _, f := range p.Files {
-		r.Notes = append(r.Notes, "transient file "+f.Target)
+		if f.Target != rules.SettingsScript {
+			r.Notes = append(r.Notes, "transient file "+f.Target)
+		}
 	}
 }
 

@@ -32,10 +32,12 @@ func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, err
 			return nil
 		}
 		plan := rules.Run(s, rules.All(), cfg.Skip)
-		r.fill(plan)
+		settings := planSettings(s, e.Op.GetExec().GetMeta().GetArgs(), plan)
+		r.fill(plan, settings, cfg.Settings)
 		if err := apply(e, s, plan); err != nil {
 			return errdefs.WithSource(errors.Wrap(err, "cachefront"), &errdefs.Source{Info: r.source, Ranges: r.ranges})
 		}
+		applySettings(e, settings, cfg.Settings)
 		return nil
 	})
 	if err != nil {

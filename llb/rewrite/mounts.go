@@ -125,3 +125,27 @@ func MountCaps(m *pb.Mount) []apicaps.CapID {
 func RequireMountCaps(md *pb.OpMetadata, m *pb.Mount) {
 	RequireCaps(md, MountCaps(m)...)
 }
+
+// SecretMount returns a mount of the BuildKit secret id as a file at target, readable with mode;
+// an optional secret the client does not have is not mounted at all.
+func SecretMount(target, id string, optional bool, mode uint32) *pb.Mount {
+	return &pb.Mount{
+		Input:     int64(pb.Empty),
+		Dest:      target,
+		Output:    int64(pb.SkipOutput),
+		MountType: pb.MountType_SECRET,
+		SecretOpt: &pb.SecretOpt{ID: id, Optional: optional, Mode: mode},
+	}
+}
+
+// TmpfsMount returns a tmpfs at target (mode 1777, like /tmp, so any user of the step can write
+// to it).
+func TmpfsMount(target string) *pb.Mount {
+	return &pb.Mount{
+		Input:     int64(pb.Empty),
+		Dest:      target,
+		Output:    int64(pb.SkipOutput),
+		MountType: pb.MountType_TMPFS,
+		TmpfsOpt:  &pb.TmpfsOpt{},
+	}
+}

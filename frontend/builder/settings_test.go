@@ -1,0 +1,103 @@
+package builder
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/cachefront/cachefront/frontend/rules"
+	"github.com/cachefront/cachefront/llb/rewrite"
+	"github.com/cachefront/cachefront/llb/rewrite/rewritetest"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/solver/pb"
+	"github.com/stretchr/testify/require"
+)
+
+// execsByArgv rewrites df with cfg and returns its execs keyed by their last
+// argument (the script, or the last word of an exec form).
+func execsByArgv(t *testing.T, df string, cfg Config) (map[string]*pb.ExecOp, []*StepReport) {
+	t.Helper()
+	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(df), dockerfile2llb.ConvertOpt{
+		SourceMap: llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(df)), MetaResolver: &offlineResolver{},
+	})
+	require.NoError(t, err)
+	def, err := res.State.Marshal(context.Background())
+	require.NoError(t, err)
+	out, reports, err := Rewrite(def.ToPB(), cfg)
+	require.NoError(t, err)
+	require.NoError(t, rewritetest.Validate(out))
+	require.NoError(t, rewritetest.Load(context.Background(), out))
+	ops, _, err := rewritetest.Ops(out)
+	require.NoError(t, err)
+	execs := map[string]*pb.ExecOp{}
+	for _, op := range ops {
+		if e := op.GetExec(); e != nil {
+			execs[e.Meta.Args[len(e.Meta.Args)-1]] = e
+		}
+	}
+	return execs, reports
+}
+
+func TestSettingsWrapPackageSteps(t *testing.T) {
+	t.Parallel()
+	df := `FROM node:20
+RUN npm ci
+RUN ["pip", "install", "flask"]
+RUN echo hello
+`
+	execs, reports := execsByArgv(t, df, Config{Settings: map[string]string{"NPM_REGISTRY": "http://127.0.0.1:4873/"}})
+
+	npm := execs["npm ci"]
+	require.Equal(t, []string{"/bin/sh", "-c", settingsEntry, "cachefront", "/bin/sh", "-c", "npm ci"}, npm.Meta.Args)
+	v, ok := rewrite.Getenv(npm.Meta, "CACHEFRONT_NPM_REGISTRY")
+	require.True(t, ok)
+	require.Equal(t, "http://127.0.0.1:4873/", v)
+	var secrets []string
+	for _, m := range npm.Mounts {
+		switch m.MountType {
+		case pb.MountType_SECRET:
+			require.True(t, m.SecretOpt.Optional, m.Dest)
+			require.Equal(t, uint32(0o444), m.SecretOpt.Mode)
+			require.Equal(t, rules.SettingsDir+"/secrets/"+m.SecretOpt.ID, m.Dest)
+			secrets = append(secrets, m.SecretOpt.ID)
+		case pb.MountType_TMPFS:
+			require.Equal(t, rules.SettingsTmp, m.Dest)
+		}
+	}
+	require.ElementsMatch(t, []string{"cachefront-http-proxy", "cachefront-https-proxy", "cachefront-no-proxy", "cachefront-ca-cert", "cachefront-npm-registry"}, secrets)
+	m, _ := rewrite.FindMount(npm, rules.SettingsScript)
+	require.NotNil(t, m, "the settings script is mounted")
+	require.True(t, m.Readonly)
+
+	pip := execs["flask"]
+	require.Equal(t, []string{"pip", "install", "flask"}, pip.Meta.Args, "an exec-form step is not wrapped")
+	require.False(t, slices.ContainsFunc(pip.Mounts, func(m *pb.Mount) bool { return m.MountType == pb.MountType_SECRET }))
+
+	require.Equal(t, []string{"/bin/sh", "-c", "echo hello"}, execs["echo hello"].Meta.Args, "a step without a package manager is left alone")
+
+	require.Equal(t, []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "CA_CERT", "NPM_REGISTRY (build arg)"}, reports[0].Settings)
+	require.Contains(t, reports[1].Notes, "mirrors, proxies and CA settings need a shell; this exec-form step runs without them")
+}
+
+// Secrets are read at run time, so the definition is the same whatever
+// secrets the build is given: a build with a secret mirror and one without
+// hit the same layer cache.
+func TestSettingsWithoutBuildArgsAddNoEnv(t *testing.T) {
+	t.Parallel()
+	execs, _ := execsByArgv(t, "FROM debian\nRUN apt-get update\n", Config{})
+	apt := execs["apt-get update"]
+	for _, kv := range apt.Meta.Env {
+		require.NotContains(t, kv, "CACHEFRONT_")
+	}
+	require.Equal(t, settingsEntry, apt.Meta.Args[2])
+}
+
+func TestParseSettings(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig(map[string]string{"build-arg:CACHEFRONT_GOPROXY": "http://127.0.0.1:1/", "build-arg:CACHEFRONT_CA_CERT": "", "build-arg:CACHEFRONT_SKIP": "apt"})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"GOPROXY": "http://127.0.0.1:1/"}, cfg.Settings, "an empty value is no setting")
+	_, err = ParseConfig(map[string]string{"build-arg:CACHEFRONT_NPM_REGSTRY": "x"})
+	require.ErrorContains(t, err, "CACHEFRONT_NPM_REGSTRY: not a cachefront setting")
+}
