@@ -120,7 +120,13 @@ func TestExamples(t *testing.T) {
 				return run{bytes: proxy.Bytes(), build: b, pypi: ix.Downloads()}
 			}
 			upOut, cfOut := filepath.Join(t.TempDir(), "upstream.tar"), filepath.Join(t.TempDir(), "cachefront.tar")
-			testenv.Solve(t, c, testenv.SolveOpt{Dir: dir, Frontend: testenv.Upstream, Attrs: attrs(nil), Output: upOut})
+			// Upstream's frontend gets the proxy's CA the way its users
+			// mount it, by hand; cachefront's builds get the CA setting.
+			df, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			testenv.Solve(t, c, testenv.SolveOpt{Dir: dir, Dockerfile: testenv.WithCAMount(string(df)), Frontend: testenv.Upstream, Attrs: attrs(nil), Output: upOut})
 			cold := build(cfOut)
 
 			diffs, err := testenv.TreeDiff(upOut, cfOut, append(cachePaths, volatilePaths...))

@@ -82,12 +82,13 @@ func TestTestbedNpmAndGoModDownload(t *testing.T) {
 	bed := testenv.Require(t)
 	dir := t.TempDir()
 	testenv.WriteFiles(t, dir, map[string]string{
-		"Dockerfile": fmt.Sprintf(`FROM %s
+		// Upstream's frontend: the proxy's CA is mounted by hand.
+		"Dockerfile": testenv.WithCAMount(fmt.Sprintf(`FROM %s
 WORKDIR /app
 COPY . .
 RUN npm install --no-audit --no-fund is-number@7.0.0
 RUN go mod download -x github.com/google/uuid@v1.6.0 && ls "$(go env GOMODCACHE)/github.com/google" > /app/go-mods
-`, bed.Image("cachefront-dev:bookworm")),
+`, bed.Image("cachefront-dev:bookworm"))),
 		"package.json": `{"name":"smoke","version":"1.0.0","private":true}`,
 		"go.mod":       "module smoke\n\ngo 1.22\n",
 	})

@@ -102,9 +102,14 @@ RUN npm ci`},
 			c := bed.Client(t)
 			var bytes []int64
 			for pass := range 2 {
+				df := fmt.Sprintf("FROM node:20-bookworm-slim\nENV PASS=%s-%d\n", ns, pass) +
+					strings.ReplaceAll(tc.run, "NS-own", ns) + "\n"
+				if !tc.cached {
+					// Steps cachefront leaves alone get no CA setting either.
+					df = testenv.WithCAMount(df)
+				}
 				testenv.WriteFiles(t, dir, map[string]string{
-					"Dockerfile": fmt.Sprintf("FROM node:20-bookworm-slim\nENV PASS=%s-%d\n", ns, pass) +
-						strings.ReplaceAll(tc.run, "NS-own", ns) + "\n",
+					"Dockerfile":        df,
 					"package.json":      string(pkg),
 					"package-lock.json": string(lock),
 				})

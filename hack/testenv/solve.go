@@ -13,6 +13,8 @@ import (
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	gateway "github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/tonistiigi/fsutil"
 )
 
@@ -60,6 +62,11 @@ type SolveOpt struct {
 	// CacheExports and CacheImports go to BuildKit as they are.
 	CacheExports []client.CacheOptionsEntry
 	CacheImports []client.CacheOptionsEntry
+	// Dockerfile, when set, is built instead of Dir's Dockerfile.
+	Dockerfile string
+	// Secrets are the build's secrets by id. CASecret holds the host's CA
+	// bundle unless Secrets names it (an empty value: no such secret).
+	Secrets map[string][]byte
 }
 
 // Solve runs one build on c and returns what it did; the test fails when the
@@ -82,11 +89,30 @@ func TrySolve(c *client.Client, o SolveOpt) (*Build, error) {
 	if err != nil {
 		return b, err
 	}
+	dfs := fs
+	if o.Dockerfile != "" {
+		dir, err := os.MkdirTemp("", "dockerfile-")
+		if err != nil {
+			return b, err
+		}
+		defer os.RemoveAll(dir)
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(o.Dockerfile), 0o644); err != nil {
+			return b, err
+		}
+		if dfs, err = fsutil.NewFS(dir); err != nil {
+			return b, err
+		}
+	}
+	secrets, err := buildSecrets(o.Secrets)
+	if err != nil {
+		return b, err
+	}
 	opt := client.SolveOpt{
 		FrontendAttrs: map[string]string{},
-		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
+		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": dfs},
 		CacheExports:  o.CacheExports,
 		CacheImports:  o.CacheImports,
+		Session:       []session.Attachable{secretsprovider.FromMap(secrets)},
 	}
 	for k, v := range o.Attrs {
 		opt.FrontendAttrs[k] = v
@@ -122,6 +148,25 @@ func TrySolve(c *client.Client, o SolveOpt) (*Build, error) {
 	}
 	<-done
 	return b, err
+}
+
+// buildSecrets is secrets plus the host's CA bundle as CASecret, unless
+// secrets names it; empty values are left out.
+func buildSecrets(secrets map[string][]byte) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	if _, ok := secrets[CASecret]; !ok {
+		ca, err := os.ReadFile(CABundle)
+		if err != nil {
+			return nil, err
+		}
+		out[CASecret] = ca
+	}
+	for id, v := range secrets {
+		if len(v) > 0 {
+			out[id] = v
+		}
+	}
+	return out, nil
 }
 
 // Upstream is upstream's Dockerfile frontend, run in-process.

@@ -129,7 +129,8 @@ func (b *Bed) Command(ctx context.Context, dir, name string, args ...string) *ex
 }
 
 // Buildx runs `docker buildx ARGS` against the bed's builder and returns its
-// combined output; the test fails when it fails. Without a docker CLI on the
+// combined output; the test fails when it fails. `build` gets the host's CA
+// bundle as the CASecret secret. Without a docker CLI on the
 // machine it runs the standalone buildx binary, which takes the same ARGS.
 func (b *Bed) Buildx(t testing.TB, dir string, args ...string) string {
 	t.Helper()
@@ -142,6 +143,7 @@ func (b *Bed) Buildx(t testing.TB, dir string, args ...string) string {
 
 // TryBuildx is [Bed.Buildx] that returns the error instead of failing.
 func (b *Bed) TryBuildx(dir string, args ...string) (string, error) {
+	args = withCAFlag(args)
 	name, full := "buildx", args
 	if _, err := exec.LookPath("docker"); err == nil {
 		name, full = "docker", append([]string{"buildx"}, args...)
