@@ -26,7 +26,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if cfg.Off {
 		return builder.Build(ctx, c)
 	}
-	rc := &rewritingClient{Client: c, cfg: cfg}
+	rc := &rewritingClient{Client: c, cfg: cfg, context: &contextFiles{client: c}}
 	if err := rc.keepFromForwardingToSelf(ctx); err != nil {
 		return nil, err
 	}
@@ -42,7 +42,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 // rewrites each definition on its way to Solve and keeps the reports.
 type rewritingClient struct {
 	client.Client
-	cfg Config
+	cfg     Config
+	context *contextFiles
 
 	mu      sync.Mutex
 	reports []*StepReport
@@ -55,7 +56,9 @@ var _ client.Client = &rewritingClient{}
 // Solve rewrites req.Definition, if any, then solves it.
 func (c *rewritingClient) Solve(ctx context.Context, req client.SolveRequest) (*client.Result, error) {
 	if req.Definition != nil && len(req.Definition.Def) > 0 {
-		def, reports, err := Rewrite(req.Definition, c.cfg)
+		cfg := c.cfg
+		cfg.ContextFile = c.context.reader(ctx)
+		def, reports, err := Rewrite(req.Definition, cfg)
 		if err != nil {
 			return nil, err
 		}

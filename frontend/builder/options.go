@@ -27,6 +27,10 @@ type Config struct {
 	// Settings holds the transient settings given as build args
 	// (CACHEFRONT_<NAME>), by name.
 	Settings map[string]string
+	// ContextFile reads files of the build context for the rules (see
+	// rules.Step.ContextFile); nil when the context is unknown. No build
+	// arg sets it: the frontend or `cachefront plan` does.
+	ContextFile func(name string) ([]byte, error)
 }
 
 // ParseConfig reads cachefront's options from frontend opts.

@@ -12,6 +12,7 @@ import (
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/pkg/errors"
 )
@@ -24,6 +25,9 @@ type PlanOpt struct {
 	Target string
 	// BuildArgs are the --build-arg values, CACHEFRONT* included.
 	BuildArgs map[string]string
+	// ContextDir is the build context on disk, whose tool settings rules
+	// read (.yarnrc.yml); "" when unknown.
+	ContextDir string
 }
 
 // Plan is what cachefront would do to a Dockerfile, found without a build.
@@ -46,16 +50,38 @@ func MakePlan(ctx context.Context, dt []byte, opt PlanOpt) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.ContextDir != "" {
+		cfg.ContextFile = dirContext(opt.ContextDir)
+	}
 	name := opt.Filename
 	if name == "" {
 		name = "Dockerfile"
 	}
-	resolver := &offlineResolver{}
-	res, err := dockerfile2llb.Dockerfile2LLB(ctx, dt, dockerfile2llb.ConvertOpt{
-		Config:       dockerui.Config{Target: opt.Target, BuildArgs: opt.BuildArgs},
-		SourceMap:    llb.NewSourceMap(nil, name, "Dockerfile", dt),
-		MetaResolver: resolver,
-	})
+	// Without a gateway client, upstream reads LLB capabilities from
+	// LLBCaps and dereferences it for some mounts: give it every capability
+	// of the BuildKit version it comes with, as a build against it would.
+	caps := pb.Caps.CapSet(pb.Caps.All())
+	convert := func(args map[string]string) (*dockerfile2llb.Result, *offlineResolver, error) {
+		resolver := &offlineResolver{}
+		res, err := dockerfile2llb.Dockerfile2LLB(ctx, dt, dockerfile2llb.ConvertOpt{
+			Config:       dockerui.Config{Target: opt.Target, BuildArgs: args},
+			SourceMap:    llb.NewSourceMap(nil, name, "Dockerfile", dt),
+			MetaResolver: resolver,
+			LLBCaps:      &caps,
+		})
+		return res, resolver, err
+	}
+	res, resolver, err := convert(opt.BuildArgs)
+	var argNotes []string
+	if err != nil {
+		// A base image named by a build arg without a value fails as in a
+		// build; the plan goes on with a placeholder image, and says so.
+		if args, notes := placeholderArgs(dt, opt.BuildArgs); len(notes) > 0 {
+			if r, rr, err2 := convert(args); err2 == nil {
+				res, resolver, err, argNotes = r, rr, nil, notes
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +93,7 @@ func MakePlan(ctx context.Context, dt []byte, opt PlanOpt) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Steps: reports}
+	p := &Plan{Steps: reports, Notes: argNotes}
 	for _, ref := range resolver.refs() {
 		p.Notes = append(p.Notes, fmt.Sprintf("base image %s was not resolved: counted as root with an empty environment", ref))
 	}

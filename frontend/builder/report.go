@@ -39,7 +39,9 @@ type StepReport struct {
 }
 
 // Changed reports whether cachefront changed the step.
-func (r *StepReport) Changed() bool { return len(r.Mounts) > 0 || len(r.Env) > 0 || len(r.Settings) > 0 }
+func (r *StepReport) Changed() bool {
+	return len(r.Mounts) > 0 || len(r.Env) > 0 || len(r.Settings) > 0
+}
 
 func newReport(e *rewrite.Exec) *StepReport {
 	r := &StepReport{Managers: []string{}, Mounts: []rules.Mount{}, Env: []string{}, Settings: []string{}, Neutralized: []string{}, Notes: []string{}}

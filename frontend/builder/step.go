@@ -24,6 +24,8 @@ func newStep(e *rewrite.Exec, cfg Config) (*rules.Step, string) {
 		User:      meta.GetUser(),
 		Namespace: cfg.Namespace,
 		Base:      baseName(e),
+		// Rules read the context only when a step needs it.
+		ContextFile: cfg.ContextFile,
 	}
 	if p := e.Op.GetPlatform(); p != nil {
 		s.Platform = path.Join(p.OS, p.Architecture, p.Variant)

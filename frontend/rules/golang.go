@@ -13,6 +13,11 @@ import (
 // module proxy's layout. The extracted module tree beside it is a store that
 // later steps and stages read, so it stays in the image: the go command
 // re-extracts from the cached zips without downloading.
+//
+// xx-go (tonistiigi/xx) is go with GOOS, GOARCH and a C cross compiler set
+// for TARGETPLATFORM, so it uses the same caches; `xx-go --wrap` only writes
+// go's env file. Cross builds run on the build platform, the step's, and the
+// build cache keys the target itself, so its id keeps the step's platform.
 type golang struct{}
 
 func (golang) Name() string { return "go" }
@@ -65,6 +70,10 @@ func (r golang) Apply(s *Step, p *Plan) {
 		p.note("go: GOMODCACHE is unknown for user " + s.owner(c) + " (set GOPATH or GOMODCACHE); module downloads are not cached")
 	case s.cacheMounted(modcache):
 		p.note("go: the step mounts its own module cache; left as written")
+	case owner != "0":
+		// BuildKit makes a mount point's missing parents as root: the user
+		// could then not write $GOMODCACHE itself (seen on the test bed).
+		p.note("go: module downloads are not cached for user " + owner + ": the mount's missing parent directories would be created as root, and go could not write " + modcache)
 	default:
 		p.addMount(Mount{Target: path.Join(modcache, "cache/download"), ID: s.id("go-mod"), Sharing: Shared, Owner: owner})
 	}

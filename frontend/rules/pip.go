@@ -44,7 +44,7 @@ func pipArgs(c shell.Command) ([]shell.Arg, bool) {
 var pipValued = []string{"--cache-dir", "--log", "--proxy", "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert", "--python", "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--root", "--prefix"}
 
 func (r pip) Apply(s *Step, p *Plan) {
-	var runs []shell.Command
+	var runs, cleans []shell.Command
 	for _, c := range s.Commands {
 		args, ok := pipArgs(c)
 		if !ok {
@@ -54,10 +54,11 @@ func (r pip) Apply(s *Step, p *Plan) {
 		case "install", "download", "wheel":
 			runs = append(runs, c)
 		case "cache":
-			p.neutralize(s, c, "pip cache purge", shell.Edit{Start: c.Start, End: c.End, Text: "true"})
+			cleans = append(cleans, c)
 		}
 	}
 	if len(runs) == 0 {
+		// A cleanup in a step that downloads nothing cleans the image.
 		return
 	}
 	p.addManager(r.Name())
@@ -72,6 +73,9 @@ func (r pip) Apply(s *Step, p *Plan) {
 		p.Env["PIP_CACHE_DIR"] = target
 	}
 	p.addMount(Mount{Target: target, ID: s.id("pip", baseKey(s.Base), platformKey(s.Platform)), Sharing: Shared, Owner: s.owner(c)})
+	for _, c := range cleans {
+		p.neutralize(s, c, "pip cache purge", shell.Edit{Start: c.Start, End: c.End, Text: "true"})
+	}
 	if _, ok := s.Env["PIP_NO_CACHE_DIR"]; ok {
 		p.Unset = append(p.Unset, "PIP_NO_CACHE_DIR")
 		p.Neutralized = append(p.Neutralized, "PIP_NO_CACHE_DIR")

@@ -46,6 +46,12 @@ type Step struct {
 	Mounts, CacheMounts []string
 	// Namespace prefixes every cache id (BUILDKIT_CACHE_MOUNT_NS).
 	Namespace string
+	// ContextFile reads one of ContextFiles at the root of the build
+	// context, where projects keep tool settings (.yarnrc.yml). It returns
+	// an error wrapping fs.ErrNotExist when the context has no such file,
+	// and any other error when the file could not be read. nil when the
+	// context is unknown.
+	ContextFile func(name string) ([]byte, error)
 }
 
 // Mount is a cache mount a rule adds.
@@ -89,9 +95,13 @@ func All() []Rule {
 	return []Rule{
 		apt{}, pip{}, npm{}, golang{},
 		// system package managers
+		apk{}, dnf{}, zypper{},
 		// python
+		uv{}, poetry{}, pipenv{}, pipx{}, conda{}, pyenv{},
 		// javascript
+		yarn{}, pnpm{}, bun{}, nvm{},
 		// compiled languages, JVM, .NET, version managers
+		cargo{}, gem{}, composer{}, maven{}, gradle{}, sbt{}, dotnet{}, asdf{}, mise{},
 	}
 }
 
@@ -112,6 +122,9 @@ func Run(s *Step, rules []Rule, skip map[string]bool) *Plan {
 			r.Apply(s, p)
 		}
 	}
+	// rm cannot remove a mount point: rms that reach a mount are rewritten
+	// to spare it, or the mount is dropped.
+	spareMounts(s, p)
 	return p
 }
 

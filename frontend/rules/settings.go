@@ -49,16 +49,17 @@ const (
 )
 
 var (
-	pythonManagers = []string{"pip", "uv", "pipenv"}
+	pythonManagers = []string{"pip", "uv", "pipenv", "pipx"}
 	nodeManagers   = []string{"npm", "yarn", "pnpm", "bun"}
 )
 
 // Settings lists every setting, in the order their scripts run.
 var Settings = []Setting{
-	{Name: "HTTP_PROXY", Doc: "HTTP proxy for package steps (http_proxy and HTTP_PROXY)",
-		apply: `export http_proxy="$cf_v" HTTP_PROXY="$cf_v"`},
-	{Name: "HTTPS_PROXY", Doc: "HTTPS proxy for package steps (https_proxy and HTTPS_PROXY)",
-		apply: `export https_proxy="$cf_v" HTTPS_PROXY="$cf_v"`},
+	// Yarn 2+ reads only its own proxy settings.
+	{Name: "HTTP_PROXY", Doc: "HTTP proxy for package steps (http_proxy, HTTP_PROXY, YARN_HTTP_PROXY)",
+		apply: `export http_proxy="$cf_v" HTTP_PROXY="$cf_v" YARN_HTTP_PROXY="$cf_v"`},
+	{Name: "HTTPS_PROXY", Doc: "HTTPS proxy for package steps (https_proxy, HTTPS_PROXY, YARN_HTTPS_PROXY)",
+		apply: `export https_proxy="$cf_v" HTTPS_PROXY="$cf_v" YARN_HTTPS_PROXY="$cf_v"`},
 	{Name: "NO_PROXY", Doc: "hosts that bypass the proxies (no_proxy and NO_PROXY)",
 		apply: `export no_proxy="$cf_v" NO_PROXY="$cf_v"`},
 	{Name: "CA_CERT", Doc: "PEM certificates package steps trust in addition to the image's bundle",
@@ -75,7 +76,7 @@ var Settings = []Setting{
 	{Name: "APT_PROXY", Managers: []string{"apt"}, Doc: "HTTP proxy for apt alone, such as apt-cacher-ng (Acquire::http::Proxy)",
 		apply: `cf_apt="${cf_apt}Acquire::http::Proxy \"$cf_v\";
 "`},
-	{Name: "PIP_INDEX_URL", Managers: pythonManagers, Doc: "package index for pip, uv and pipenv; an http index is also trusted",
+	{Name: "PIP_INDEX_URL", Managers: pythonManagers, Doc: "package index for pip, uv, pipenv and pipx; an http index is also trusted",
 		apply: `export PIP_INDEX_URL="$cf_v" UV_INDEX_URL="$cf_v" PIPENV_PYPI_MIRROR="$cf_v"
   case $cf_v in http://*)
     cf_h=${cf_v#http://}; cf_h=${cf_h%%/*}; cf_h=${cf_h##*@}

@@ -53,6 +53,9 @@ func init() {
 		"runuser": runuser,
 		"su":      su,
 		"eval":    eval,
+
+		// Package managers in the version a project pins.
+		"corepack": corepack,
 	}
 	for _, sh := range shells {
 		wrappers[sh] = shell

@@ -1,0 +1,47 @@
+package rules
+
+import "testing"
+
+// golangImage is the environment of the official Go image.
+var golangImage = map[string]string{"GOPATH": "/go", "GOTOOLCHAIN": "local"}
+
+var goMounts = map[string]Mount{
+	"/run/cachefront/go-build":   {ID: "cachefront/go-build/linux-amd64", Sharing: Shared, Owner: "0"},
+	"/go/pkg/mod/cache/download": {ID: "cachefront/go-mod", Sharing: Shared, Owner: "0"},
+}
+
+var goEnv = map[string]string{"GOCACHE": "/run/cachefront/go-build"}
+
+// xx-go (tonistiigi/xx) runs go with GOOS, GOARCH and a cross C compiler
+// for TARGETPLATFORM; its caches are go's own.
+func TestGoThroughXX(t *testing.T) {
+	t.Parallel()
+	runCompiled(t, []compiledCase{
+		{
+			name: "xx-go build", script: "CGO_ENABLED=0 xx-go build -ldflags '-s -w' -o /out/app ./cmd/app && xx-verify --static /out/app", env: golangImage,
+			managers: []string{"go"}, mounts: goMounts, env2: goEnv,
+		},
+		{
+			name: "xx-go install of a tool", script: `xx-go install "gotest.tools/gotestsum@v1.12.0"`, env: golangImage,
+			managers: []string{"go"}, mounts: goMounts, env2: goEnv,
+		},
+		{
+			name: "go after xx-go --wrap", script: "xx-go --wrap && go build ./... && xx-go --unwrap", env: golangImage,
+			managers: []string{"go"}, mounts: goMounts, env2: goEnv,
+		},
+		{
+			name: "a non-root user gets the build cache only", script: "go mod download", env: golangImage, user: "app",
+			managers: []string{"go"}, env2: goEnv,
+			mounts: map[string]Mount{"/run/cachefront/go-build": {ID: "cachefront/go-build/linux-amd64", Sharing: Shared, Owner: "app"}},
+			note:   "module downloads are not cached for user app",
+		},
+		{
+			name: "xx-go --wrap alone downloads nothing", script: "xx-go --wrap && xx-info env", env: golangImage,
+		},
+		{
+			name: "xx-go clean -cache keeps the cache", script: "xx-go build ./... && xx-go clean -cache", env: golangImage,
+			managers: []string{"go"}, mounts: goMounts, env2: goEnv,
+			edited: "xx-go build ./... && true", neutral: []string{"go clean -cache"},
+		},
+	})
+}
