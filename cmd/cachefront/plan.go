@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/cachefront/cachefront/frontend/builder"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/pkg/errors"
 )
 
 // runPlan is `cachefront plan`; it returns the exit code.
@@ -51,7 +53,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cachefront plan: %v\n", err)
 		return 1
 	}
-	plan, err := builder.MakePlan(context.Background(), dt, builder.PlanOpt{Filename: *file, Target: *target, BuildArgs: buildArgs})
+	plan, err := builder.MakePlan(context.Background(), dt, builder.PlanOpt{Filename: *file, Target: *target, BuildArgs: buildArgs, ContextDir: dir})
 	if err != nil {
 		fmt.Fprintf(stderr, "cachefront plan: %s\n", describe(err, *file))
 		return 1
@@ -76,6 +78,11 @@ func describe(err error, file string) string {
 			return fmt.Sprintf("%s:%d: %v", file, src.Ranges[0].Start.Line, err)
 		}
 	}
+	// Upstream's parse errors carry their place in the Dockerfile this way.
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		return fmt.Sprintf("%s:%d: %v", file, le.Locations[0][0].Start.Line, err)
+	}
 	return fmt.Sprintf("%s: %v", file, err)
 }
 
@@ -92,6 +99,9 @@ func printText(w io.Writer, plan *builder.Plan) {
 		}
 		if len(s.Env) > 0 {
 			fmt.Fprintf(w, "  + env %s (this step only)\n", strings.Join(s.Env, " "))
+		}
+		if len(s.Settings) > 0 {
+			fmt.Fprintf(w, "  + settings %s (CACHEFRONT_* build args or cachefront-* secrets)\n", strings.Join(s.Settings, " "))
 		}
 		for _, n := range s.Neutralized {
 			fmt.Fprintf(w, "  ~ kept the cache from %s\n", n)

@@ -51,7 +51,7 @@ func TestPlanErrorsKeepTheLocation(t *testing.T) {
 	require.NoError(t, os.WriteFile(df, []byte("FROM debian:bookworm\nRUN true\nFOO bar\n"), 0o644))
 	var out, errb bytes.Buffer
 	require.Equal(t, 1, runPlan([]string{dir}, &out, &errb))
-	require.True(t, strings.HasPrefix(errb.String(), "cachefront plan: "+df+": "), errb.String())
+	require.True(t, strings.HasPrefix(errb.String(), "cachefront plan: "+df+":3: "), errb.String())
 	require.Contains(t, errb.String(), "line 3")
 	errb.Reset()
 

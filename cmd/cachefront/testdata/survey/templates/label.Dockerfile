@@ -1,0 +1,3 @@
+FROM python:3.12
+LABEL maintainer="{{ project.maintainer }}"
+RUN pip install flask
