@@ -94,7 +94,17 @@ func walkTree(file string) (map[string]string, error) {
 		}
 		desc := fmt.Sprintf("%c %o", hdr.Typeflag, hdr.Mode&0o7777)
 		switch hdr.Typeflag {
-		case tar.TypeSymlink, tar.TypeLink:
+		case tar.TypeLink:
+			// A hard link is the file it links to, which the tar holds
+			// earlier: whether a file shares its inode with another (pnpm
+			// links from its store, a copy does not) is no difference in
+			// what the image holds.
+			if d, ok := out["/"+strings.Trim(path.Clean(hdr.Linkname), "/")]; ok {
+				desc = d
+			} else {
+				desc += " -> " + hdr.Linkname
+			}
+		case tar.TypeSymlink:
 			desc += " -> " + hdr.Linkname
 		case tar.TypeReg:
 			h := sha256.New()
