@@ -10,6 +10,7 @@ COPY node/bin/node /usr/local/bin/node
 COPY node/lib/node_modules/npm /usr/local/lib/node_modules/npm
 RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
-# The host Node.js uses its own CA store: trust the bundle the image carries.
+# The host's Node.js has its own CA store: have it trust the system bundle,
+# like the other tools (the proxy's CA is not in it; builds bring it).
 ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 ENV PATH=/usr/local/go/bin:/root/go/bin:$PATH
