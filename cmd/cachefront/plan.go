@@ -16,15 +16,11 @@ import (
 	"github.com/pkg/errors"
 )
 
-// runPlan is `cachefront plan`; it returns the exit code.
-func runPlan(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	file := fs.String("f", "", "path to the Dockerfile (default CONTEXT/Dockerfile)")
-	target := fs.String("target", "", "stage to build")
-	format := fs.String("format", "text", "output format: text or json")
+// buildArgFlag adds --build-arg K=V (K alone takes K from the environment,
+// as docker buildx does) to fs; the map fills as fs parses.
+func buildArgFlag(fs *flag.FlagSet, usage string) map[string]string {
 	buildArgs := map[string]string{}
-	fs.Func("build-arg", "build-time variable K=V (repeatable)", func(s string) error {
+	fs.Func("build-arg", usage, func(s string) error {
 		k, v, ok := strings.Cut(s, "=")
 		if !ok {
 			v, ok = os.LookupEnv(k)
@@ -34,11 +30,31 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		}
 		return nil
 	})
+	return buildArgs
+}
+
+// parseFlags parses args into fs and checks the format flag's value, whose
+// pointer fs filled: text or json.
+func parseFlags(fs *flag.FlagSet, args []string, format *string, stderr io.Writer) bool {
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return false
 	}
 	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "cachefront plan: unknown format %q (text or json)\n", *format)
+		fmt.Fprintf(stderr, "cachefront %s: unknown format %q (text or json)\n", fs.Name(), *format)
+		return false
+	}
+	return true
+}
+
+// runPlan is `cachefront plan`; it returns the exit code.
+func runPlan(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("f", "", "path to the Dockerfile (default CONTEXT/Dockerfile)")
+	target := fs.String("target", "", "stage to build")
+	format := fs.String("format", "text", "output format: text or json")
+	buildArgs := buildArgFlag(fs, "build-time variable K=V (repeatable)")
+	if !parseFlags(fs, args, format, stderr) {
 		return 2
 	}
 	dir := "."

@@ -85,22 +85,8 @@ func runSurvey(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("survey", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text or json")
-	buildArgs := map[string]string{}
-	fs.Func("build-arg", "build-time variable K=V for every file (repeatable)", func(s string) error {
-		k, v, ok := strings.Cut(s, "=")
-		if !ok {
-			v, ok = os.LookupEnv(k)
-		}
-		if ok {
-			buildArgs[k] = v
-		}
-		return nil
-	})
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "cachefront survey: unknown format %q (text or json)\n", *format)
+	buildArgs := buildArgFlag(fs, "build-time variable K=V for every file (repeatable)")
+	if !parseFlags(fs, args, format, stderr) {
 		return 2
 	}
 	if fs.NArg() != 1 {
