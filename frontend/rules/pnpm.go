@@ -145,6 +145,14 @@ func pnpmSetting(s *Step, runs []pnpmCmd, name string) (string, bool) {
 			return v, true
 		}
 	}
+	// `pnpm config set store-dir X` (or `npm config set`) in the step: the
+	// rc file it writes beats the environment.
+	for _, c := range s.Commands {
+		w := c.Words()
+		if (c.Base() == "pnpm" || c.Base() == "npm") && len(w) >= 4 && w[0] == "config" && w[1] == "set" && w[2] == name && w[3] != "" {
+			return w[3], true
+		}
+	}
 	key := strings.ReplaceAll(name, "-", "_")
 	return s.jsEnv(runs[0].c, "pnpm_config_"+key, "PNPM_CONFIG_"+strings.ToUpper(key), "npm_config_"+key, "NPM_CONFIG_"+strings.ToUpper(key))
 }

@@ -22,6 +22,11 @@ func TestPnpm(t *testing.T) {
 	t.Parallel()
 	runJSCases(t, pnpm{}, []jsCase{
 		{
+			name: "store-dir set by pnpm config, with the step's own mount", script: "pnpm config set store-dir /app/.pnpm-store && pnpm install",
+			cacheMounts: []string{"/app/.pnpm-store"}, mounts: map[string]Mount{pnpmCacheDir: pnpmCacheMount}, env2: pnpmCacheEnv,
+			note: "mounts its own pnpm store",
+		},
+		{
 			name: "root: the store where pnpm puts it, the cache moved", script: "pnpm install --frozen-lockfile",
 			mounts: pnpmRootMounts, env2: pnpmCacheEnv,
 		},

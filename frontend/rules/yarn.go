@@ -203,6 +203,8 @@ func yarnFactsOf(s *Step, all, runs []yarnCmd) yarnFacts {
 			berryHints = true
 		case y.verb == "global":
 			classicHints = true
+		case jsHasFlag(y.args, "--immutable", "--immutable-cache", "--check-cache", "--mode"):
+			berryHints = true // flags Yarn 1 does not have
 		}
 	}
 	if _, ok := env("YARN_NODE_LINKER"); ok {

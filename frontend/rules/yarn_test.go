@@ -108,6 +108,12 @@ func TestYarnBerry(t *testing.T) {
 	t.Parallel()
 	runJSCases(t, yarn{}, []jsCase{
 		{
+			// --immutable is Yarn 2+'s: without the context, the linker is
+			// unknown and the cache may be a store.
+			name: "--immutable without the context", script: "yarn install --immutable && yarn cache clean",
+			note: "linker",
+		},
+		{
 			name: "node-modules linker in .yarnrc.yml", script: "yarn install --immutable",
 			files:  map[string]*string{"package.json": yarn4, ".yarnrc.yml": nodeModules},
 			mounts: yarnBerryMount, env2: yarnBerryEnv,
