@@ -2,6 +2,7 @@ package shell
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -131,6 +132,9 @@ func ParseArgs(argv []string) ([]Command, error) {
 // ShellScript returns the index of the script in an exec-form argv that
 // runs a shell with -c, such as ["/bin/sh", "-ec", "apt-get update"].
 func ShellScript(argv []string) (int, bool) {
+	if len(argv) == 2 && slices.Contains(scriptShells, path.Base(argv[0])) {
+		return 1, true
+	}
 	if len(argv) == 0 || !isShell(argv[0]) {
 		return 0, false
 	}
@@ -144,6 +148,11 @@ func ShellScript(argv []string) (int, bool) {
 	}
 	return inv.script + 1, true
 }
+
+// scriptShells are programs images set as their SHELL that run their one
+// argument as a bash script: mambaorg/micromamba's _dockerfile_shell.sh
+// activates the environment, then runs `bash -o pipefail -c "$@"`.
+var scriptShells = []string{"_dockerfile_shell.sh"}
 
 // isShell reports whether program is one of shells, by base name.
 func isShell(program string) bool {

@@ -209,6 +209,8 @@ func TestShellScript(t *testing.T) {
 		{[]string{"sh", "-s", "-c"}, -1},
 		{[]string{"sudo", "sh", "-c", "x"}, -1},
 		{[]string{"python3", "-c", "x"}, -1},
+		{[]string{"/usr/local/bin/_dockerfile_shell.sh", "micromamba install -y x"}, 1},
+		{[]string{"/usr/local/bin/_dockerfile_shell.sh", "a", "b"}, -1},
 		{nil, -1},
 	} {
 		i, ok := ShellScript(tc.argv)
