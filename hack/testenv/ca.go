@@ -18,7 +18,8 @@ var runLine = regexp.MustCompile(`(?im)^(\s*RUN\s+)`)
 // image's on every RUN, from the CASecret secret: what a user of upstream's
 // frontend writes by hand to build behind the proxy. Builds that cachefront
 // does not rewrite (upstream's, opted-out steps) use it. The mount leaves
-// nothing in the image.
+// nothing in the image, but a step that installs ca-certificates fails on
+// it (the package replaces the bundle): use it where HTTPS is needed only.
 func WithCAMount(dockerfile string) string {
 	return runLine.ReplaceAllString(dockerfile, "${1}--mount=type=secret,id="+CASecret+",target="+CABundle+" ")
 }
