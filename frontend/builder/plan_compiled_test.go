@@ -6,10 +6,6 @@ import (
 	"testing"
 
 	"github.com/cachefront/cachefront/frontend/rules"
-	"github.com/cachefront/cachefront/llb/rewrite/rewritetest"
-	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/stretchr/testify/require"
 )
@@ -242,22 +238,8 @@ FROM scratch
 COPY --from=ruby /usr/local/bundle /bundle
 COPY --from=rust /usr/local/cargo/bin /bin
 `
-	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(df), dockerfile2llb.ConvertOpt{
-		Config:       dockerui.Config{},
-		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(df)),
-		MetaResolver: &offlineResolver{},
-	})
-	require.NoError(t, err)
-	def, err := res.State.Marshal(context.Background())
-	require.NoError(t, err)
-	out, reports, err := Rewrite(def.ToPB(), Config{})
-	require.NoError(t, err)
+	ops, reports := rewritten(t, df, Config{})
 	require.Len(t, reports, 2)
-	require.NoError(t, rewritetest.Validate(out))
-	require.NoError(t, rewritetest.Load(context.Background(), out))
-
-	ops, _, err := rewritetest.Ops(out)
-	require.NoError(t, err)
 	found := map[string]*pb.Mount{}
 	scripts := map[string]string{}
 	for _, op := range ops {

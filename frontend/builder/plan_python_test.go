@@ -6,10 +6,6 @@ import (
 	"testing"
 
 	"github.com/cachefront/cachefront/frontend/rules"
-	"github.com/cachefront/cachefront/llb/rewrite/rewritetest"
-	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/stretchr/testify/require"
 )
@@ -66,22 +62,7 @@ func checkPyStep(t *testing.T, steps map[int]*StepReport, want pyStep) {
 // argv and env, after checking that BuildKit's solver loads the result.
 func pyExecs(t *testing.T, dockerfile string) []*pb.Meta {
 	t.Helper()
-	caps := pb.Caps.CapSet(pb.Caps.All())
-	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(dockerfile), dockerfile2llb.ConvertOpt{
-		Config:       dockerui.Config{},
-		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(dockerfile)),
-		MetaResolver: &offlineResolver{},
-		LLBCaps:      &caps,
-	})
-	require.NoError(t, err)
-	def, err := res.State.Marshal(context.Background())
-	require.NoError(t, err)
-	out, _, err := Rewrite(def.ToPB(), Config{})
-	require.NoError(t, err)
-	require.NoError(t, rewritetest.Validate(out))
-	require.NoError(t, rewritetest.Load(context.Background(), out))
-	ops, _, err := rewritetest.Ops(out)
-	require.NoError(t, err)
+	ops, _ := rewritten(t, dockerfile, Config{})
 	var metas []*pb.Meta
 	for _, op := range ops {
 		if exec := op.GetExec(); exec != nil {

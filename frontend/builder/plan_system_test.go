@@ -7,10 +7,6 @@ import (
 	"testing"
 
 	"github.com/cachefront/cachefront/frontend/rules"
-	"github.com/cachefront/cachefront/llb/rewrite/rewritetest"
-	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/stretchr/testify/require"
@@ -167,22 +163,7 @@ func TestPlanSystemManagers(t *testing.T) {
 // rewritten ops and the execs among them.
 func sysExecs(t *testing.T, df string) (map[digest.Digest]*pb.Op, []*pb.Op) {
 	t.Helper()
-	caps := pb.Caps.CapSet(pb.Caps.All())
-	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(df), dockerfile2llb.ConvertOpt{
-		Config:       dockerui.Config{BuildArgs: map[string]string{"BUILDPLATFORM": "linux/amd64"}},
-		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(df)),
-		MetaResolver: &offlineResolver{},
-		LLBCaps:      &caps,
-	})
-	require.NoError(t, err)
-	def, err := res.State.Marshal(context.Background())
-	require.NoError(t, err)
-	out, _, err := Rewrite(def.ToPB(), Config{})
-	require.NoError(t, err)
-	require.NoError(t, rewritetest.Validate(out))
-	require.NoError(t, rewritetest.Load(context.Background(), out))
-	ops, _, err := rewritetest.Ops(out)
-	require.NoError(t, err)
+	ops, _ := rewritten(t, df, Config{})
 	var execs []*pb.Op
 	for _, op := range ops {
 		if op.GetExec() != nil {

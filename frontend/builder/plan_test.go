@@ -6,9 +6,6 @@ import (
 	"testing"
 
 	"github.com/cachefront/cachefront/llb/rewrite/rewritetest"
-	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/stretchr/testify/require"
 )
@@ -206,15 +203,7 @@ FROM base
 USER app
 RUN pip install -r r.txt && npm ci && GOPATH=/go go build ./... && go clean -modcache
 `
-	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(df), dockerfile2llb.ConvertOpt{
-		Config:       dockerui.Config{},
-		SourceMap:    llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(df)),
-		MetaResolver: &offlineResolver{},
-	})
-	require.NoError(t, err)
-	def, err := res.State.Marshal(context.Background())
-	require.NoError(t, err)
-	in := def.ToPB()
+	in := convert(t, df)
 
 	first, reports, err := Rewrite(in, Config{})
 	require.NoError(t, err)
@@ -252,15 +241,10 @@ RUN pip install -r r.txt && npm ci && GOPATH=/go go build ./... && go clean -mod
 func TestRewriteOffIsIdentity(t *testing.T) {
 	t.Parallel()
 	df := "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\n"
-	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(df), dockerfile2llb.ConvertOpt{
-		SourceMap: llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(df)), MetaResolver: &offlineResolver{},
-	})
+	in := convert(t, df)
+	out, _, err := Rewrite(in, Config{Off: true})
 	require.NoError(t, err)
-	def, err := res.State.Marshal(context.Background())
-	require.NoError(t, err)
-	out, _, err := Rewrite(def.ToPB(), Config{Off: true})
-	require.NoError(t, err)
-	require.Equal(t, rewritetest.Marshal(def.ToPB()), rewritetest.Marshal(out))
+	require.Equal(t, rewritetest.Marshal(in), rewritetest.Marshal(out))
 }
 
 func TestStageOf(t *testing.T) {

@@ -1,15 +1,11 @@
 package builder
 
 import (
-	"context"
 	"slices"
 	"testing"
 
 	"github.com/cachefront/cachefront/frontend/rules"
 	"github.com/cachefront/cachefront/llb/rewrite"
-	"github.com/cachefront/cachefront/llb/rewrite/rewritetest"
-	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/stretchr/testify/require"
 )
@@ -18,18 +14,7 @@ import (
 // argument (the script, or the last word of an exec form).
 func execsByArgv(t *testing.T, df string, cfg Config) (map[string]*pb.ExecOp, []*StepReport) {
 	t.Helper()
-	res, err := dockerfile2llb.Dockerfile2LLB(context.Background(), []byte(df), dockerfile2llb.ConvertOpt{
-		SourceMap: llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(df)), MetaResolver: &offlineResolver{},
-	})
-	require.NoError(t, err)
-	def, err := res.State.Marshal(context.Background())
-	require.NoError(t, err)
-	out, reports, err := Rewrite(def.ToPB(), cfg)
-	require.NoError(t, err)
-	require.NoError(t, rewritetest.Validate(out))
-	require.NoError(t, rewritetest.Load(context.Background(), out))
-	ops, _, err := rewritetest.Ops(out)
-	require.NoError(t, err)
+	ops, reports := rewritten(t, df, cfg)
 	execs := map[string]*pb.ExecOp{}
 	for _, op := range ops {
 		if e := op.GetExec(); e != nil {
