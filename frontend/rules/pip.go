@@ -62,23 +62,11 @@ func (r pip) Apply(s *Step, p *Plan) {
 		return
 	}
 	p.addManager(r.Name())
-	c := runs[0]
-	target, set := s.env(c, "PIP_CACHE_DIR")
-	if home, ok := s.home(c); ok && s.cacheMounted(home+"/.cache/pip") || set && s.cacheMounted(target) {
-		p.note("pip: the step mounts its own pip cache; left as written")
+	if !pipCache(s, runs[0], p, "pip") {
 		return
 	}
-	if !set || target == "" {
-		target = CacheRoot + "/pip"
-		p.Env["PIP_CACHE_DIR"] = target
-	}
-	p.addMount(Mount{Target: target, ID: s.id("pip", baseKey(s.Base), platformKey(s.Platform)), Sharing: Shared, Owner: s.owner(c)})
 	for _, c := range cleans {
 		p.neutralize(s, c, "pip cache purge", shell.Edit{Start: c.Start, End: c.End, Text: "true"})
-	}
-	if _, ok := s.Env["PIP_NO_CACHE_DIR"]; ok {
-		p.Unset = append(p.Unset, "PIP_NO_CACHE_DIR")
-		p.Neutralized = append(p.Neutralized, "PIP_NO_CACHE_DIR")
 	}
 	for _, c := range runs {
 		args, _ := pipArgs(c)
@@ -91,6 +79,27 @@ func (r pip) Apply(s *Step, p *Plan) {
 			p.note("pip: PIP_NO_CACHE_DIR set on the command line keeps pip from using the cache")
 		}
 	}
+}
+
+// pipCache mounts pip's cache for c, run by manager (pip, or pipx for the
+// pip it runs): at PIP_CACHE_DIR when the step sets it, else at a mount
+// PIP_CACHE_DIR is pointed to, and unsets the image's PIP_NO_CACHE_DIR. It
+// returns false, with a note, when the step mounts its own pip cache.
+func pipCache(s *Step, c shell.Command, p *Plan, manager string) bool {
+	target, set := s.env(c, "PIP_CACHE_DIR")
+	if home, ok := s.home(c); ok && s.cacheMounted(home+"/.cache/pip") || set && s.cacheMounted(target) {
+		p.note(manager + ": the step mounts its own pip cache; left as written")
+		return false
+	}
+	if !set || target == "" {
+		target = CacheRoot + "/pip"
+		p.Env["PIP_CACHE_DIR"] = target
+	}
+	p.addMount(Mount{Target: target, ID: s.id("pip", baseKey(s.Base), platformKey(s.Platform)), Sharing: Shared, Owner: s.owner(c)})
+	if _, ok := s.Env["PIP_NO_CACHE_DIR"]; ok {
+		pyUnset(p, "PIP_NO_CACHE_DIR")
+	}
+	return true
 }
 
 func words(args []shell.Arg) []string {

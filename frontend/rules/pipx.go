@@ -45,7 +45,7 @@ func (r pipx) Apply(s *Step, p *Plan) {
 		backend = v
 	}
 	if backend != "uv" {
-		pipxPip(s, c, p)
+		pipCache(s, c, p, "pipx")
 	}
 	if mode, _ := s.env(c, "UV_LINK_MODE"); backend != "pip" && mode == "symlink" {
 		p.note("pipx: uv's symlink link mode makes the environments point into its cache; uv's cache is not mounted")
@@ -60,23 +60,5 @@ func (r pipx) Apply(s *Step, p *Plan) {
 		if slices.ContainsFunc(c.Words(), func(w string) bool { return strings.Contains(w, "--no-cache-dir") }) {
 			p.note("pipx: --pip-args with --no-cache-dir keeps pip from using the cache")
 		}
-	}
-}
-
-// pipxPip mounts pip's cache for c as the pip rule does: at PIP_CACHE_DIR
-// when the step sets it, else at a mount PIP_CACHE_DIR points to.
-func pipxPip(s *Step, c shell.Command, p *Plan) {
-	target, set := s.env(c, "PIP_CACHE_DIR")
-	if home, ok := s.home(c); ok && s.cacheMounted(home+"/.cache/pip") || set && s.cacheMounted(target) {
-		p.note("pipx: the step mounts its own pip cache; left as written")
-		return
-	}
-	if !set || target == "" {
-		target = CacheRoot + "/pip"
-		p.Env["PIP_CACHE_DIR"] = target
-	}
-	p.addMount(Mount{Target: target, ID: s.id("pip", baseKey(s.Base), platformKey(s.Platform)), Sharing: Shared, Owner: s.owner(c)})
-	if _, ok := s.Env["PIP_NO_CACHE_DIR"]; ok {
-		pyUnset(p, "PIP_NO_CACHE_DIR")
 	}
 }
