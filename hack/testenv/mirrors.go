@@ -3,7 +3,6 @@ package testenv
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,7 +13,6 @@ import (
 	"encoding/pem"
 	"io"
 	"log"
-	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -29,10 +27,6 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
-	"github.com/moby/buildkit/session"
-	"github.com/moby/buildkit/session/secrets/secretsprovider"
-	"github.com/pkg/errors"
-	"github.com/tonistiigi/fsutil"
 )
 
 // The package mirrors hack/testbed runs beside buildkitd: apt-cacher-ng (an
@@ -268,78 +262,14 @@ func logSince(t testing.TB, path string, m Mark) []string {
 	return out
 }
 
-// SolveImage runs one build like [Solve] (secrets included) and exports
-// its result as an OCI image layout tar to oci, with the attestations the
-// attrs ask for ("attest:provenance"). It returns what the build did and
-// the exporter's response ("containerimage.digest", ...).
+// SolveImage runs one build like [Solve] and exports its result as an OCI
+// image layout tar to oci; it returns what the build did and the exporter's
+// response ("containerimage.digest", ...).
 func SolveImage(t testing.TB, c *client.Client, o SolveOpt, oci string) (*Build, map[string]string) {
 	t.Helper()
-	b, resp, err := TrySolveImage(c, o, oci)
-	if err != nil {
-		t.Fatalf("build of %s failed: %v\n%s", o.Dir, err, tail(b.Logs.String(), 60))
-	}
-	return b, resp
-}
-
-// TrySolveImage is [SolveImage] that returns the error instead of failing.
-func TrySolveImage(c *client.Client, o SolveOpt, oci string) (*Build, map[string]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	b := &Build{Vertices: map[string]*client.Vertex{}}
-	if o.Dockerfile != "" || o.Output != "" {
-		return b, nil, errors.New("SolveImage builds Dir's Dockerfile to an OCI tar only")
-	}
-	fs, err := fsutil.NewFS(o.Dir)
-	if err != nil {
-		return b, nil, err
-	}
-	secrets, err := buildSecrets(o.Secrets)
-	if err != nil {
-		return b, nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(oci), 0o755); err != nil {
-		return b, nil, err
-	}
-	opt := client.SolveOpt{
-		FrontendAttrs: maps.Clone(o.Attrs),
-		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
-		CacheExports:  o.CacheExports,
-		CacheImports:  o.CacheImports,
-		Session:       []session.Attachable{secretsprovider.FromMap(secrets)},
-		Exports: []client.ExportEntry{{Type: client.ExporterOCI, Output: func(map[string]string) (io.WriteCloser, error) {
-			return os.Create(oci)
-		}}},
-	}
-	if opt.FrontendAttrs == nil {
-		opt.FrontendAttrs = map[string]string{}
-	}
-	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for st := range ch {
-			b.mu.Lock()
-			for _, v := range st.Vertexes {
-				b.Vertices[v.Name] = v
-			}
-			for _, l := range st.Logs {
-				b.Logs.Write(l.Data)
-			}
-			b.mu.Unlock()
-		}
-	}()
-	var resp *client.SolveResponse
-	if o.Frontend != nil {
-		resp, err = c.Build(ctx, opt, "", o.Frontend, ch)
-	} else {
-		opt.Frontend = "dockerfile.v0"
-		resp, err = c.Solve(ctx, nil, opt, ch)
-	}
-	<-done
-	if resp == nil {
-		return b, nil, err
-	}
-	return b, resp.ExporterResponse, err
+	o.OCI = oci
+	b := Solve(t, c, o)
+	return b, b.Exporter
 }
 
 // TLSFront is an HTTPS reverse proxy on loopback in front of an HTTP

@@ -24,6 +24,8 @@ type Build struct {
 	mu       sync.Mutex
 	Vertices map[string]*client.Vertex
 	Logs     strings.Builder
+	// Exporter is the exporter's response, when the build exported.
+	Exporter map[string]string
 }
 
 // Cached reports whether the vertex whose name contains sub was cached; it
@@ -56,6 +58,10 @@ type SolveOpt struct {
 	Frontend gateway.BuildFunc
 	// Attrs are frontend options ("build-arg:X", "target", ...).
 	Attrs map[string]string
+	// OCI, when set, receives the result as an OCI image layout tar, with
+	// the attestations Attrs ask for ("attest:provenance"); Build.Exporter
+	// then holds the exporter's response ("containerimage.digest", ...).
+	OCI string
 	// Output, when set, receives the result as a tar file (one stream,
 	// much faster than a local directory export of a whole root filesystem).
 	Output string
@@ -117,13 +123,16 @@ func TrySolve(c *client.Client, o SolveOpt) (*Build, error) {
 	for k, v := range o.Attrs {
 		opt.FrontendAttrs[k] = v
 	}
-	if o.Output != "" {
-		if err := os.MkdirAll(filepath.Dir(o.Output), 0o755); err != nil {
+	for typ, out := range map[string]string{client.ExporterTar: o.Output, client.ExporterOCI: o.OCI} {
+		if out == "" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return b, err
 		}
-		opt.Exports = []client.ExportEntry{{Type: client.ExporterTar, Output: func(map[string]string) (io.WriteCloser, error) {
-			return os.Create(o.Output)
-		}}}
+		opt.Exports = append(opt.Exports, client.ExportEntry{Type: typ, Output: func(map[string]string) (io.WriteCloser, error) {
+			return os.Create(out)
+		}})
 	}
 	ch := make(chan *client.SolveStatus)
 	done := make(chan struct{})
@@ -140,13 +149,17 @@ func TrySolve(c *client.Client, o SolveOpt) (*Build, error) {
 			b.mu.Unlock()
 		}
 	}()
+	var resp *client.SolveResponse
 	if o.Frontend != nil {
-		_, err = c.Build(ctx, opt, "", o.Frontend, ch)
+		resp, err = c.Build(ctx, opt, "", o.Frontend, ch)
 	} else {
 		opt.Frontend = "dockerfile.v0"
-		_, err = c.Solve(ctx, nil, opt, ch)
+		resp, err = c.Solve(ctx, nil, opt, ch)
 	}
 	<-done
+	if resp != nil {
+		b.Exporter = resp.ExporterResponse
+	}
 	return b, err
 }
 
