@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-	"bytes"
 
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
@@ -12,7 +11,8 @@ import (
 // Func edits one exec vertex. Returning an error aborts the rewrite.
 type Func func(e *Exec) error
 
-// Definition returns a rewritten copy of def (def itself is not modified): for every ExecOp, in
+// Definition returns a rewritten copy of def (def itself is not modified; the copy shares the
+// parts that did not change with it, so treat both as read-only): for every ExecOp, in
 // dependency order, it calls fn; then recomputes the digests of changed ops and of every op that
 // depends on them (transitively), updates inputs, re-keys Metadata and Source.Locations, keeps the
 // terminal op (the last entry, the one with only an input and no op) last, and adds ops that fn
@@ -80,7 +80,7 @@ type rewriter struct {
 	last   *node                   // the terminal op: the last entry of def
 	byOrig map[digest.Digest]*node // original digest -> op of def
 	byNew  map[digest.Digest]*node // current digest -> first op with it (visited or added)
-	source *pb.Source              // read-only copy of def.Source handed to Funcs
+	source *pb.Source              // def.Source, handed to Funcs read-only
 }
 
 func newRewriter(def *pb.Definition, fn Func) (*rewriter, error) {
@@ -100,24 +100,14 @@ func newRewriter(def *pb.Definition, fn Func) (*rewriter, error) {
 		if err := op.UnmarshalVT(dt); err != nil {
 			return nil, errors.Wrapf(err, "failed to parse op %d of definition", i)
 		}
-		n := &node{
-			orig:   dgst,
-			origOp: &op,
-			origMD: def.Metadata[string(dgst)],
-			dt:     dt,
-			dgst:   dgst,
-			op:     &op,
-		}
-		if n.origMD != nil {
-			n.md = n.origMD.CloneVT()
-		}
+		// md is shared with def until a Func edits a copy of it (newExec).
+		md := def.Metadata[string(dgst)]
+		n := &node{orig: dgst, origOp: &op, origMD: md, dt: dt, dgst: dgst, op: &op, md: md}
 		r.byOrig[dgst] = n
 		r.nodes = append(r.nodes, n)
 		r.last = n
 	}
-	if def.Source != nil {
-		r.source = def.Source.CloneVT()
-	}
+	r.source = def.Source
 	return r, nil
 }
 
@@ -167,13 +157,13 @@ func (r *rewriter) visit(n *node) error {
 		if err := r.validateExec(e); err != nil {
 			return errors.Wrapf(err, "failed to rewrite exec %s", n.orig)
 		}
-		if !proto.Equal(op, e.Op) {
+		if !op.EqualVT(e.Op) {
 			op = e.Op
 			changed = true
 		}
 		n.md = e.Metadata
 		// An exec without metadata gets an empty one to edit; keep it absent if left empty.
-		if n.origMD == nil && proto.Equal(n.md, &pb.OpMetadata{}) {
+		if n.origMD == nil && n.md.EqualVT(&pb.OpMetadata{}) {
 			n.md = nil
 		}
 	}
@@ -232,10 +222,9 @@ func (r *rewriter) build() *pb.Definition {
 	}
 	emit(r.last)
 
-	out := r.def.CloneVT()
-	out.Def = make([][]byte, 0, len(written))
+	out := &pb.Definition{Def: make([][]byte, 0, len(written))}
 	for _, n := range written {
-		out.Def = append(out.Def, bytes.Clone(n.dt))
+		out.Def = append(out.Def, n.dt)
 	}
 	out.Metadata = r.metadata(order)
 	out.Source = r.sourceOut(order)
@@ -247,7 +236,7 @@ func (r *rewriter) metadata(order []*node) map[string]*pb.OpMetadata {
 	md := make(map[string]*pb.OpMetadata, len(r.def.Metadata))
 	for _, n := range order {
 		if _, taken := md[string(n.dgst)]; !taken && n.md != nil {
-			md[string(n.dgst)] = n.md.CloneVT()
+			md[string(n.dgst)] = n.md
 		}
 	}
 	for k, v := range r.def.Metadata {
@@ -255,7 +244,7 @@ func (r *rewriter) metadata(order []*node) map[string]*pb.OpMetadata {
 			continue
 		}
 		if _, taken := md[k]; !taken {
-			md[k] = v.CloneVT()
+			md[k] = v
 		}
 	}
 	if len(md) == 0 && r.def.Metadata == nil {
@@ -270,22 +259,22 @@ func (r *rewriter) sourceOut(order []*node) *pb.Source {
 	if r.def.Source == nil {
 		return nil
 	}
-	src := r.def.Source.CloneVT()
-	if src.Locations == nil {
+	src := &pb.Source{Infos: r.def.Source.Infos}
+	if r.def.Source.Locations == nil {
 		return src
 	}
-	locs := make(map[string]*pb.Locations, len(src.Locations))
+	locs := make(map[string]*pb.Locations, len(r.def.Source.Locations))
 	for _, n := range order {
 		if n.added {
 			continue
 		}
-		if l, ok := src.Locations[string(n.orig)]; ok {
+		if l, ok := r.def.Source.Locations[string(n.orig)]; ok {
 			if _, taken := locs[string(n.dgst)]; !taken {
 				locs[string(n.dgst)] = l
 			}
 		}
 	}
-	for k, v := range src.Locations {
+	for k, v := range r.def.Source.Locations {
 		if _, isOp := r.byOrig[digest.Digest(k)]; isOp {
 			continue
 		}
