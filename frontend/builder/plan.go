@@ -53,6 +53,21 @@ func MakePlan(ctx context.Context, dt []byte, opt PlanOpt) (*Plan, error) {
 	if opt.ContextDir != "" {
 		cfg.ContextFile = dirContext(opt.ContextDir)
 	}
+	def, notes, err := Convert(ctx, dt, opt)
+	if err != nil {
+		return nil, err
+	}
+	_, reports, err := Rewrite(def, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{Steps: reports, Notes: notes}, nil
+}
+
+// Convert is upstream's conversion of dt to LLB, run offline as MakePlan
+// runs it: what cachefront rewrites. The notes say which base images were
+// not resolved and which unset build args got a placeholder.
+func Convert(ctx context.Context, dt []byte, opt PlanOpt) (*pb.Definition, []string, error) {
 	name := opt.Filename
 	if name == "" {
 		name = "Dockerfile"
@@ -72,32 +87,27 @@ func MakePlan(ctx context.Context, dt []byte, opt PlanOpt) (*Plan, error) {
 		return res, resolver, err
 	}
 	res, resolver, err := convert(opt.BuildArgs)
-	var argNotes []string
+	var notes []string
 	if err != nil {
 		// A base image named by a build arg without a value fails as in a
 		// build; the plan goes on with a placeholder image, and says so.
-		if args, notes := placeholderArgs(dt, opt.BuildArgs); len(notes) > 0 {
+		if args, argNotes := placeholderArgs(dt, opt.BuildArgs); len(argNotes) > 0 {
 			if r, rr, err2 := convert(args); err2 == nil {
-				res, resolver, err, argNotes = r, rr, nil, notes
+				res, resolver, err, notes = r, rr, nil, argNotes
 			}
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	def, err := res.State.Marshal(ctx)
 	if err != nil {
-		return nil, errors.Wrap(err, "failed to marshal LLB definition")
+		return nil, nil, errors.Wrap(err, "failed to marshal LLB definition")
 	}
-	_, reports, err := Rewrite(def.ToPB(), cfg)
-	if err != nil {
-		return nil, err
-	}
-	p := &Plan{Steps: reports, Notes: argNotes}
 	for _, ref := range resolver.refs() {
-		p.Notes = append(p.Notes, fmt.Sprintf("base image %s was not resolved: counted as root with an empty environment", ref))
+		notes = append(notes, fmt.Sprintf("base image %s was not resolved: counted as root with an empty environment", ref))
 	}
-	return p, nil
+	return def.ToPB(), notes, nil
 }
 
 // offlineResolver answers every image config request with an empty image

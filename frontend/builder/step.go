@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"bytes"
 	"path"
 	"regexp"
 	"strings"
@@ -126,12 +127,27 @@ func optedOut(e *rewrite.Exec) bool {
 	if int(loc.SourceIndex) >= len(e.Source.Infos) || len(loc.Ranges) == 0 {
 		return false
 	}
-	lines := strings.Split(string(e.Source.Infos[loc.SourceIndex].Data), "\n")
-	above := int(loc.Ranges[0].Start.Line) - 2 // 1-based line of the RUN, minus one
-	if above < 0 || above >= len(lines) {
-		return false
+	line, ok := lineOf(e.Source.Infos[loc.SourceIndex].Data, int(loc.Ranges[0].Start.Line)-1)
+	return ok && optOut.Match(line)
+}
+
+// lineOf returns line n (1-based) of dt, without splitting all of it: a
+// rewrite asks once per RUN step.
+func lineOf(dt []byte, n int) ([]byte, bool) {
+	if n < 1 {
+		return nil, false
 	}
-	return optOut.MatchString(lines[above])
+	for ; n > 1; n-- {
+		i := bytes.IndexByte(dt, '\n')
+		if i < 0 {
+			return nil, false
+		}
+		dt = dt[i+1:]
+	}
+	if i := bytes.IndexByte(dt, '\n'); i >= 0 {
+		dt = dt[:i]
+	}
+	return dt, true
 }
 
 var optOut = regexp.MustCompile(`(?i)^\s*#\s*cachefront\s*:\s*off\s*$`)
