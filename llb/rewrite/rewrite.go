@@ -1,7 +1,6 @@
 package rewrite
 
 import (
-
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/pkg/errors"
