@@ -3,6 +3,7 @@ package builder
 import (
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/cachefront/cachefront/frontend/rules"
 	"github.com/cachefront/cachefront/frontend/shell"
@@ -34,9 +35,10 @@ func planSettings(s *rules.Step, argv []string, plan *rules.Plan) []rules.Settin
 var posixShells = []string{"sh", "bash", "dash", "ash", "zsh", "busybox"}
 
 // applySettings mounts, for each setting, its secret (optional: a build
-// without it runs the same definition) and a tmpfs for files made at run
-// time, sets the values given as build args in the step's env, and has
-// the step's shell source the settings script before running the step.
+// without it runs the same definition) and its own tmpfs if it has one,
+// plus a tmpfs for files made at run time; it sets the values given as
+// build args in the step's env, and has the step's shell source the
+// settings script before running the step.
 func applySettings(e *rewrite.Exec, settings []rules.Setting, values map[string]string) {
 	if len(settings) == 0 {
 		return
@@ -46,6 +48,9 @@ func applySettings(e *rewrite.Exec, settings []rules.Setting, values map[string]
 	for _, s := range settings {
 		// 0444: the step may run as any user; the secret is its own.
 		mounts = append(mounts, rewrite.SecretMount(s.SecretPath(), s.SecretID(), true, 0o444))
+		if s.Tmpfs != "" && !(s.Tmpfs == rules.CargoConfigDir && cargoConfigHides(exec.Meta)) {
+			mounts = append(mounts, rewrite.TmpfsMount(s.Tmpfs))
+		}
 		if v, ok := values[s.Name]; ok {
 			rewrite.SetEnv(exec.Meta, s.BuildArg(), v)
 		}
@@ -57,4 +62,33 @@ func applySettings(e *rewrite.Exec, settings []rules.Setting, values map[string]
 	}
 	argv := exec.Meta.Args
 	exec.Meta.Args = append([]string{argv[0], "-c", settingsEntry, "cachefront"}, argv...)
+}
+
+// cargoConfigHides reports whether a tmpfs at rules.CargoConfigDir could
+// hide what the step reads there: its working directory's own .cargo (a
+// step run in /), or CARGO_HOME when it is or may be /.cargo (a home of /,
+// or a user whose home the definition does not tell). The settings script
+// writes cargo's config only where the tmpfs is mounted.
+func cargoConfigHides(meta *pb.Meta) bool {
+	if meta.Cwd == "" || within(meta.Cwd, rules.CargoConfigDir) || path.Clean(meta.Cwd) == "/" {
+		return true
+	}
+	if v, ok := rewrite.Getenv(meta, "CARGO_HOME"); ok && v != "" {
+		return !path.IsAbs(v) || within(v, rules.CargoConfigDir)
+	}
+	home, ok := rewrite.Getenv(meta, "HOME")
+	if !ok || home == "" {
+		u, _, _ := strings.Cut(meta.User, ":")
+		if u != "" && u != "root" && u != "0" {
+			return true
+		}
+		home = "/root"
+	}
+	return path.Clean(home) == "/"
+}
+
+// within reports whether p is dir or below it.
+func within(p, dir string) bool {
+	p, dir = path.Clean(p), path.Clean(dir)
+	return p == dir || strings.HasPrefix(p, dir+"/")
 }

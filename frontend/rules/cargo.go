@@ -31,6 +31,11 @@ import (
 // runtime as root, would keep Cargo from creating registry/src. A later
 // offline step after a step that was rewritten finds the downloads in the
 // cache only.
+//
+// The CARGO_REGISTRY setting replaces Cargo's default registry through
+// /.cargo/config.toml (see CargoConfigDir), which `cargo install` does not
+// read: it is given `--config` with that file, only when the setting is
+// given.
 type cargo struct{}
 
 func (cargo) Name() string { return "cargo" }
@@ -74,6 +79,11 @@ func (r cargo) Apply(s *Step, p *Plan) {
 		return
 	}
 	p.addManager(r.Name())
+	for _, c := range s.Commands {
+		if c.Base() == "cargo" && cargoVerb(c) == "install" {
+			cargoInstallConfig(s, p, c)
+		}
+	}
 	if fetch {
 		p.note("cargo: `cargo fetch` fills CARGO_HOME for later offline steps; left as written")
 		return
@@ -114,6 +124,29 @@ func (r cargo) Apply(s *Step, p *Plan) {
 		p.addMount(Mount{Target: targets[i], ID: s.id("cargo", d), Sharing: Locked, Owner: "0"})
 	}
 	spareMounts(s, p)
+}
+
+// cargoInstallConfig has `cargo install` read the config file of the
+// CARGO_REGISTRY setting when the step has one: install reads no working
+// directory's config but that of --path, so the mirror in /.cargo would not
+// reach it. The flag goes after a rustup `+toolchain`, which must come
+// first.
+func cargoInstallConfig(s *Step, p *Plan, c shell.Command) {
+	if slices.ContainsFunc(c.Words(), func(w string) bool { return w == "--path" || strings.HasPrefix(w, "--path=") }) {
+		return
+	}
+	if !s.Spliceable || c.Nested || c.NameEnd < 0 {
+		p.note("cargo: `cargo install` in a nested shell or an exec form does not get the CARGO_REGISTRY mirror")
+		return
+	}
+	at := c.NameEnd
+	for _, a := range c.Args {
+		if !a.Literal || !strings.HasPrefix(a.Value, "+") {
+			break
+		}
+		at = a.End
+	}
+	p.Edits = append(p.Edits, shell.Edit{Start: at, End: at, Text: " ${" + CargoConfigVar + ":+--config=$" + CargoConfigVar + "}"})
 }
 
 // cargoOffline reports whether c runs without the network.

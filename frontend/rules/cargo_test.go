@@ -74,6 +74,10 @@ func cargoMounts(home string) map[string]Mount {
 	}
 }
 
+// installConfig is what `cargo install` is given: the CARGO_REGISTRY
+// setting's config file, when the step has the setting.
+const installConfig = " ${cachefront_cargo_config:+--config=$cachefront_cargo_config}"
+
 var rustImage = map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}
 
 func TestCargo(t *testing.T) {
@@ -86,6 +90,16 @@ func TestCargo(t *testing.T) {
 		{
 			name: "root without CARGO_HOME uses ~/.cargo", script: "cargo install ripgrep",
 			managers: []string{"cargo"}, mounts: cargoMounts("/root/.cargo"),
+			edited: "cargo" + installConfig + " install ripgrep",
+		},
+		{
+			name: "cargo install gets the mirror's config after a toolchain, not with --path", script: "cargo +nightly install --locked x && cargo install --path . && cargo build", env: rustImage,
+			managers: []string{"cargo"}, mounts: cargoMounts("/usr/local/cargo"),
+			edited: "cargo +nightly" + installConfig + " install --locked x && cargo install --path . && cargo build",
+		},
+		{
+			name: "cargo install in a nested shell is noted", script: "cargo fetch && sh -c 'cargo install x'", env: rustImage,
+			managers: []string{"cargo"}, note: "`cargo install` in a nested shell or an exec form does not get the CARGO_REGISTRY mirror",
 		},
 		{
 			name: "xx-cargo and a toolchain selector", script: "xx-cargo build --release && cargo +nightly test", env: rustImage,
@@ -124,7 +138,7 @@ func TestCargo(t *testing.T) {
 		{
 			name: "cargo-chef's cleanup of the registry spares the mounts", script: "cargo install cargo-chef --locked && rm -rf $CARGO_HOME/registry/", env: rustImage,
 			managers: []string{"cargo"}, mounts: cargoMounts("/usr/local/cargo"),
-			edited:  "cargo install cargo-chef --locked && " + cargoSparing("-rf", "$CARGO_HOME/registry/", "/usr/local/cargo"),
+			edited:  "cargo" + installConfig + " install cargo-chef --locked && " + cargoSparing("-rf", "$CARGO_HOME/registry/", "/usr/local/cargo"),
 			neutral: []string{"rm $CARGO_HOME/registry/"},
 		},
 		{
@@ -291,4 +305,20 @@ func spareText(script string, targets ...string) string {
 	o, ops, recursive := rmArgs(cmds[0])
 	text, _ := sparingRm(s, cmds[0], o, ops, targets, recursive)
 	return text
+}
+
+// The flag given to `cargo install` is there only when the settings script
+// exported the config's path, also under `set -u`.
+func TestCargoInstallConfigExpands(t *testing.T) {
+	t.Parallel()
+	for env, want := range map[string]string{
+		"":                                      "install|x|",
+		CargoConfigVar + "=/.cargo/config.toml": "--config=/.cargo/config.toml|install|x|",
+	} {
+		cmd := exec.Command("sh", "-c", `set -u; f() { printf '%s|' "$@"; }; f`+installConfig+` install x`)
+		cmd.Env = []string{env}
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		require.Equal(t, want, string(out), env)
+	}
 }

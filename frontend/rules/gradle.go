@@ -28,6 +28,9 @@ import (
 // non-root users, for whom the mount point's parents, created by the runtime
 // as root, would keep Gradle from writing its other caches. A later offline
 // step after a rewritten step finds the downloads in the cache only.
+//
+// Every run of Gradle gets an --init-script that applies the GRADLE_MIRROR
+// setting when the step has it (see gradleMirrorInit).
 type gradle struct{}
 
 func (gradle) Name() string { return "gradle" }
@@ -52,6 +55,9 @@ func (r gradle) Apply(s *Step, p *Plan) {
 		return
 	}
 	p.addManager(r.Name())
+	for _, c := range runs {
+		gradleInitScript(s, p, c)
+	}
 	for _, c := range runs {
 		if slices.Contains(c.Words(), "--offline") {
 			p.note("gradle: the step runs --offline and reads the dependency cache the image holds; left as written")
@@ -82,6 +88,18 @@ func (r gradle) Apply(s *Step, p *Plan) {
 		p.note("gradle: the wrapper's distribution (wrapper/dists) stays in the image: later steps run Gradle from there")
 	}
 	spareMounts(s, p)
+}
+
+// gradleInitScript has c run the GRADLE_MIRROR setting's init script when
+// the step has the setting: Gradle reads init scripts from --init-script
+// and GRADLE_USER_HOME/init.d alone, and a mount over init.d would hide the
+// image's own. Without the setting the flag expands to nothing.
+func gradleInitScript(s *Step, p *Plan, c shell.Command) {
+	if !s.Spliceable || c.Nested || c.NameEnd < 0 {
+		p.note("gradle: " + c.Base() + " in a nested shell or an exec form does not get the GRADLE_MIRROR mirror")
+		return
+	}
+	p.Edits = append(p.Edits, shell.Edit{Start: c.NameEnd, End: c.NameEnd, Text: " ${" + GradleInitVar + ":+--init-script=$" + GradleInitVar + "}"})
 }
 
 // gradleUserHome finds GRADLE_USER_HOME as Gradle does: -g or

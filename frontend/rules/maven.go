@@ -14,6 +14,9 @@ import "slices"
 // Maven Wrapper's distribution (~/.m2/wrapper/dists) is what later steps
 // run. A step reports Maven and a note saying so; a Dockerfile that accepts
 // the cost mounts ~/.m2 itself, and cachefront leaves that alone.
+//
+// Steps that run Maven still get the MAVEN_MIRROR setting: a mirror is
+// needed with no cache (see Settings).
 type maven struct{}
 
 func (maven) Name() string { return "maven" }

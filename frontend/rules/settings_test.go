@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,15 +27,32 @@ func TestSettingsFor(t *testing.T) {
 	require.Equal(t, "CACHEFRONT_NPM_REGISTRY", Settings[6].BuildArg())
 }
 
-// runScript sources the settings script with its directory moved under a
-// temp dir; it returns the environment the step would run with and the
-// files the script made, by name.
+// runScript sources the settings script with its directory and the
+// settings' own tmpfs directories moved under a temp dir; it returns the
+// environment the step would run with and the files the script made: by
+// path under SettingsTmp, or by absolute path in a setting's tmpfs. A
+// symlink reads "-> target".
 func runScript(t *testing.T, settings []Setting, secrets, env map[string]string) (map[string]string, map[string]string) {
+	t.Helper()
+	return runScriptMounts(t, settings, secrets, env, true)
+}
+
+// runScriptMounts is runScript with the settings' tmpfs directories
+// mounted or not, as /proc/self/mountinfo tells the script.
+func runScriptMounts(t *testing.T, settings []Setting, secrets, env map[string]string, mounted bool) (map[string]string, map[string]string) {
 	t.Helper()
 	dir := t.TempDir()
 	script := strings.ReplaceAll(Script(settings), SettingsDir, dir)
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "secrets"), 0o755))
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "tmp"), 0o755))
+	script = strings.ReplaceAll(script, CargoConfigDir+"/", dir+"/cargo/")
+	script = strings.ReplaceAll(script, "/proc/self/mountinfo", dir+"/mountinfo")
+	for _, d := range []string{"secrets", "tmp", "cargo"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, d), 0o755))
+	}
+	mountinfo := "22 1 0:21 / / rw,relatime - overlay overlay rw\n"
+	if mounted {
+		mountinfo += "23 22 0:22 / " + dir + "/cargo rw,nosuid - tmpfs tmpfs rw\n"
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "mountinfo"), []byte(mountinfo), 0o644))
 	for id, v := range secrets {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "secrets", id), []byte(v), 0o444))
 	}
@@ -46,18 +64,33 @@ func runScript(t *testing.T, settings []Setting, secrets, env map[string]string)
 	}
 	out, err := cmd.Output()
 	require.NoError(t, err)
+	unmove := func(s string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(s, dir+"/cargo/", CargoConfigDir+"/"), dir, SettingsDir)
+	}
 	got := map[string]string{}
 	for _, kv := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
 		k, v, _ := strings.Cut(kv, "=")
-		got[k] = strings.ReplaceAll(v, dir, SettingsDir)
+		got[k] = unmove(v)
 	}
 	files := map[string]string{}
-	entries, err := os.ReadDir(filepath.Join(dir, "tmp"))
-	require.NoError(t, err)
-	for _, e := range entries {
-		dt, err := os.ReadFile(filepath.Join(dir, "tmp", e.Name()))
-		require.NoError(t, err)
-		files[e.Name()] = strings.ReplaceAll(string(dt), dir, SettingsDir)
+	for _, root := range []string{"tmp", "cargo"} {
+		require.NoError(t, filepath.WalkDir(filepath.Join(dir, root), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(filepath.Join(dir, "tmp"), p)
+			if root == "cargo" {
+				rel = unmove(p)
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				target, err := os.Readlink(p)
+				files[rel] = "-> " + target
+				return err
+			}
+			dt, err := os.ReadFile(p)
+			files[rel] = unmove(string(dt))
+			return err
+		}))
 	}
 	return got, files
 }
@@ -102,4 +135,99 @@ func TestScriptAddsCertificatesToTheBundle(t *testing.T) {
 	if host, err := os.ReadFile("/etc/ssl/certs/ca-certificates.crt"); err == nil {
 		require.True(t, strings.HasPrefix(files["ca-certificates.crt"], string(host)), "the image's bundle comes first")
 	}
+}
+
+func TestScriptWritesCargoConfig(t *testing.T) {
+	t.Parallel()
+	env, files := runScript(t, SettingsFor([]string{"cargo"}),
+		map[string]string{"cachefront-cargo-registry": `sparse+http://127.0.0.1:8080/t"k\n/index/` + "\n"}, nil)
+	require.Equal(t, map[string]string{CargoConfigDir + "/config.toml": `[source.crates-io]
+replace-with = "cachefront-mirror"
+
+[source.cachefront-mirror]
+registry = "sparse+http://127.0.0.1:8080/t\"k\\n/index/"
+`}, files, "the URL is a TOML string, quotes and backslashes escaped")
+	require.Equal(t, CargoConfigDir+"/config.toml", env[CargoConfigVar], "for cargo install's --config")
+	for k, v := range env {
+		require.NotContains(t, v, "127.0.0.1", "%s: the URL is in the file alone", k)
+	}
+
+	// Where the builder mounted nothing, the image's /.cargo is left alone.
+	env, files = runScriptMounts(t, SettingsFor([]string{"cargo"}),
+		map[string]string{"cachefront-cargo-registry": "sparse+http://127.0.0.1:8080/index/"}, nil, false)
+	require.Empty(t, files)
+	require.NotContains(t, env, CargoConfigVar)
+}
+
+// fakeMaven makes a Maven distribution whose mvn is on PATH through a
+// symlink, as Debian's /usr/bin/mvn is; it returns PATH and its conf.
+func fakeMaven(t *testing.T) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	home := filepath.Join(dir, "share", "maven")
+	for name, content := range map[string]string{"bin/mvn": "#!/bin/sh\n", "conf/settings.xml": "<settings/>", "conf/toolchains.xml": "<toolchains/>", "conf/logging/simplelogger.properties": ""} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(home, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(home, name), []byte(content), 0o755))
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "bin"), 0o755))
+	require.NoError(t, os.Symlink("../share/maven/bin/mvn", filepath.Join(dir, "bin", "mvn")))
+	return filepath.Join(dir, "bin") + ":" + os.Getenv("PATH"), filepath.Join(home, "conf")
+}
+
+func TestScriptWritesMavenSettings(t *testing.T) {
+	t.Parallel()
+	mirror := func(servers, url string) string {
+		return "<settings>\n" + servers + `  <mirrors>
+    <mirror>
+      <id>central</id>
+      <mirrorOf>external:*</mirrorOf>
+      <url>` + url + `</url>
+    </mirror>
+  </mirrors>
+</settings>
+`
+	}
+	conf := SettingsTmp + "/maven-conf"
+
+	// Credentials leave the URL, which Maven logs, for a <server> entry.
+	secret := map[string]string{"cachefront-maven-mirror": "http://u:p&<@127.0.0.1:8081/maven2/?a=1&b=<2>@x"}
+	path, real := fakeMaven(t)
+	env, files := runScript(t, SettingsFor([]string{"maven"}), secret, map[string]string{"PATH": path, "MAVEN_OPTS": "-Xmx1g"})
+	require.Equal(t, "-Dmaven.conf="+conf+" -Xmx1g", env["MAVEN_OPTS"], "every Maven 3 reads its global settings from ${maven.conf}")
+	require.NotContains(t, env, "MAVEN_ARGS")
+	require.Equal(t, map[string]string{
+		"maven-conf/settings.xml": mirror(`  <servers>
+    <server>
+      <id>central</id>
+      <username>u</username>
+      <password>p&amp;&lt;</password>
+    </server>
+  </servers>
+`, "http://127.0.0.1:8081/maven2/?a=1&amp;b=&lt;2&gt;@x"),
+		"maven-conf/logging":        "-> " + real + "/logging",
+		"maven-conf/toolchains.xml": "-> " + real + "/toolchains.xml",
+	}, files, "the rest of the distribution's conf is linked")
+
+	// No mvn on PATH (a wrapper's Maven): Maven 3.9+'s MAVEN_ARGS.
+	bin := t.TempDir()
+	for _, tool := range []string{"env", "sed", "mkdir", "cat", "readlink", "ln"} {
+		p, err := exec.LookPath(tool)
+		require.NoError(t, err)
+		require.NoError(t, os.Symlink(p, filepath.Join(bin, tool)))
+	}
+	env, files = runScript(t, SettingsFor([]string{"maven"}), map[string]string{"cachefront-maven-mirror": "https://nexus.internal/repository/maven/"},
+		map[string]string{"PATH": bin, "MAVEN_ARGS": "-B"})
+	require.Equal(t, "-gs "+conf+"/settings.xml -B", env["MAVEN_ARGS"])
+	require.NotContains(t, env, "MAVEN_OPTS")
+	require.Equal(t, map[string]string{"maven-conf/settings.xml": mirror("", "https://nexus.internal/repository/maven/")}, files)
+}
+
+func TestScriptWritesGradleInit(t *testing.T) {
+	t.Parallel()
+	url := "http://u:p'\"$x@127.0.0.1:8081/maven2/"
+	env, files := runScript(t, SettingsFor([]string{"gradle"}), map[string]string{"cachefront-gradle-mirror": url}, nil)
+	require.Equal(t, SettingsTmp+"/gradle-mirror.init.gradle", env[GradleInitVar])
+	require.Equal(t, map[string]string{"gradle-mirror.url": url, "gradle-mirror.init.gradle": gradleMirrorInit}, files,
+		"the init script is written as it is and reads the URL from its own file")
+	require.Contains(t, gradleMirrorInit, "new File('"+SettingsTmp+"/gradle-mirror.url')")
 }
