@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,29 +13,47 @@ import (
 // Proxy is a forward HTTP proxy on loopback that counts the bytes it
 // receives from upstream servers: what a build downloaded. Builds use it
 // through the standard proxy build args, which BuildKit keeps out of cache
-// keys.
+// keys. It can also play a slow link (SetRate).
 type Proxy struct {
 	// Addr is host:port of the proxy.
 	Addr  string
 	bytes atomic.Int64
+	link  link
+	srv   *http.Server
 }
 
 // StartProxy starts a counting proxy; it stops when t ends.
 func StartProxy(t testing.TB) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := NewProxy()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Addr: ln.Addr().String()}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	t.Cleanup(p.Close)
 	return p
 }
 
+// NewProxy starts a counting proxy; Close stops it.
+func NewProxy() (*Proxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{Addr: ln.Addr().String()}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = p.srv.Serve(ln) }()
+	return p, nil
+}
+
+// Close stops the proxy and drops its connections.
+func (p *Proxy) Close() { _ = p.srv.Close() }
+
 // Bytes returns the bytes received from upstream so far.
 func (p *Proxy) Bytes() int64 { return p.bytes.Load() }
+
+// SetRate limits what all of the proxy's connections together receive from
+// upstream to bits per second, as one shared link would; 0 lifts the limit.
+func (p *Proxy) SetRate(bits int64) { p.link.setRate(bits) }
 
 // BuildArgs are the frontend attrs that send a build's traffic through p.
 func (p *Proxy) BuildArgs() map[string]string {
@@ -65,8 +84,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.WriteHeader(resp.StatusCode)
-	n, _ := io.Copy(w, resp.Body)
-	p.bytes.Add(n)
+	_, _ = p.copy(w, resp.Body)
 }
 
 func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request) {
@@ -92,8 +110,62 @@ func (p *Proxy) tunnel(w http.ResponseWriter, r *http.Request) {
 			_ = c.CloseWrite()
 		}
 	}()
-	n, _ := io.Copy(conn, up)
-	p.bytes.Add(n)
+	_, _ = p.copy(conn, up)
 	conn.Close()
 	up.Close()
+}
+
+// copy is io.Copy from upstream to the client, counted and paced by the
+// link.
+func (p *Proxy) copy(dst io.Writer, src io.Reader) (int64, error) {
+	buf := make([]byte, 32<<10)
+	var total int64
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.bytes.Add(int64(n))
+			p.link.wait(n)
+			w, werr := dst.Write(buf[:n])
+			total += int64(w)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// link paces bytes through one shared queue: each chunk is sent when the
+// chunks before it would have crossed a link of the set rate.
+type link struct {
+	mu   sync.Mutex
+	bits int64
+	free time.Time // when the link has sent everything queued so far
+}
+
+func (l *link) setRate(bits int64) {
+	l.mu.Lock()
+	l.bits, l.free = bits, time.Time{}
+	l.mu.Unlock()
+}
+
+func (l *link) wait(n int) {
+	l.mu.Lock()
+	if l.bits <= 0 {
+		l.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	if l.free.Before(now) {
+		l.free = now
+	}
+	l.free = l.free.Add(time.Duration(int64(n) * 8 * int64(time.Second) / l.bits))
+	until := l.free
+	l.mu.Unlock()
+	time.Sleep(time.Until(until))
 }

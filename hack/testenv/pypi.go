@@ -26,29 +26,57 @@ type Index struct {
 	mu        sync.Mutex
 	wheels    map[string][]byte // file name → content
 	downloads map[string]int
+	srv       *http.Server
 }
 
 // StartIndex serves a wheel for each "name==version" in pkgs; it stops when
 // t ends. Each wheel carries size bytes of incompressible padding.
 func StartIndex(t testing.TB, size int, pkgs ...string) *Index {
 	t.Helper()
-	ix := &Index{wheels: map[string][]byte{}, downloads: map[string]int{}}
+	var wheels []Wheel
 	for _, p := range pkgs {
 		name, version, _ := strings.Cut(p, "==")
-		file := fmt.Sprintf("%s-%s-py3-none-any.whl", name, version)
-		ix.wheels[file] = makeWheel(t, name, version, size)
+		wheels = append(wheels, Wheel{Name: name, Version: version, Size: size})
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ix, err := NewIndex(wheels...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix.Host = "127.0.0.1"
-	ix.URL = "http://" + ln.Addr().String() + "/simple/"
-	srv := &http.Server{Handler: ix}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	t.Cleanup(ix.Close)
 	return ix
 }
+
+// A Wheel is a pure-Python package an Index serves: a module that returns
+// its name, and Size bytes of incompressible padding.
+type Wheel struct {
+	Name, Version string
+	Size          int
+}
+
+// NewIndex serves wheels; Close stops it.
+func NewIndex(wheels ...Wheel) (*Index, error) {
+	ix := &Index{wheels: map[string][]byte{}, downloads: map[string]int{}}
+	for _, w := range wheels {
+		file := fmt.Sprintf("%s-%s-py3-none-any.whl", w.Name, w.Version)
+		dt, err := makeWheel(w.Name, w.Version, w.Size)
+		if err != nil {
+			return nil, err
+		}
+		ix.wheels[file] = dt
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	ix.Host = "127.0.0.1"
+	ix.URL = "http://" + ln.Addr().String() + "/simple/"
+	ix.srv = &http.Server{Handler: ix}
+	go func() { _ = ix.srv.Serve(ln) }()
+	return ix, nil
+}
+
+// Close stops the index.
+func (ix *Index) Close() { _ = ix.srv.Close() }
 
 // Downloads returns how often each wheel was downloaded, and resets counts.
 func (ix *Index) Downloads() map[string]int {
@@ -92,8 +120,7 @@ func (ix *Index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func makeWheel(t testing.TB, name, version string, size int) []byte {
-	t.Helper()
+func makeWheel(name, version string, size int) ([]byte, error) {
 	pad := make([]byte, size)
 	rand.New(rand.NewSource(int64(len(name) * 7919))).Read(pad)
 	dist := fmt.Sprintf("%s-%s.dist-info", name, version)
@@ -112,7 +139,7 @@ func makeWheel(t testing.TB, name, version string, size int) []byte {
 	for _, f := range files {
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Store})
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		_, _ = w.Write(f.data)
 		sum := sha256.Sum256(f.data)
@@ -121,11 +148,11 @@ func makeWheel(t testing.TB, name, version string, size int) []byte {
 	fmt.Fprintf(&record, "%s/RECORD,,\n", dist)
 	w, err := zw.Create(dist + "/RECORD")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	_, _ = w.Write([]byte(record.String()))
 	if err := zw.Close(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }

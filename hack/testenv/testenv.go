@@ -52,11 +52,21 @@ func Require(t testing.TB) *Bed {
 	if testing.Short() || os.Getenv("CACHEFRONT_E2E") == "off" {
 		t.Skip("end-to-end test switched off (-short or CACHEFRONT_E2E=off)")
 	}
+	b, err := Load()
+	if err != nil {
+		t.Fatalf("%v\nstart it with `hack/testbed up` (or run `make test`)", err)
+	}
+	return b
+}
+
+// Load returns the test bed, or why it is not reachable; for programs
+// (hack/bench) rather than tests.
+func Load() (*Bed, error) {
 	once.Do(func() { bed, bedErr = load() })
 	if bedErr != nil {
-		t.Fatalf("the test bed is not reachable: %v\nstart it with `hack/testbed up` (or run `make test`)", bedErr)
+		return nil, errors.Wrap(bedErr, "the test bed is not reachable")
 	}
-	return bed
+	return bed, nil
 }
 
 func load() (*Bed, error) {
@@ -182,51 +192,12 @@ func repoRoot() (string, error) {
 // ends.
 func (b *Bed) FreshBuildkitd(t testing.TB) string {
 	t.Helper()
-	dir, err := os.MkdirTemp(b.Dir, "fresh-")
+	d, err := b.StartBuildkitd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	conf, err := os.ReadFile(filepath.Join(b.Dir, "buildkitd.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "buildkitd.sock")
-	text := strings.Replace(string(conf), filepath.Join(b.Dir, "buildkitd"), filepath.Join(dir, "root"), 1)
-	text = strings.Replace(text, "unix://"+filepath.Join(b.Dir, "run", "buildkitd.sock"), "unix://"+sock, 1)
-	if err := os.WriteFile(filepath.Join(dir, "buildkitd.toml"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	logf, err := os.Create(filepath.Join(dir, "buildkitd.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(filepath.Join(b.Dir, "bin", "buildkitd"), "--config", filepath.Join(dir, "buildkitd.toml"))
-	cmd.Env, cmd.Stdout, cmd.Stderr = b.Env, logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_, _ = cmd.Process.Wait()
-		logf.Close()
-		_ = os.RemoveAll(dir)
-	})
-	addr := "unix://" + sock
-	for i := 0; i < 100; i++ {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		c, err := client.New(ctx, addr)
-		if err == nil {
-			_, err = c.ListWorkers(ctx)
-			c.Close()
-		}
-		cancel()
-		if err == nil {
-			return addr
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("fresh buildkitd did not come up (log in %s)", logf.Name())
-	return ""
+	t.Cleanup(d.Stop)
+	return d.Addr
 }
 
 // BaseImages maps the public base images the examples name to the bed's
