@@ -1,0 +1,3 @@
+import cfnumeric
+
+print(cfnumeric.greeting())
