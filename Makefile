@@ -2,7 +2,8 @@
 # make demo: brings the test bed up and shows what cachefront does to a build.
 # make corpus: plans every Dockerfile under $(CORPUS) and counts what it found.
 # make bench: cachefront vs upstream vs hand-written cache mounts, written to
-# BENCHMARKS.md (about two hours; BENCH_FLAGS=-h lists what narrows it).
+# BENCHMARKS.md (about two hours; BENCH_FLAGS=-slow-cold=false skips the cold
+# builds on the slow link: 80 minutes; BENCH_FLAGS=-h lists the rest).
 SHELL := /bin/bash
 GO_TEST_FLAGS ?= -count=1 -timeout 60m
 CORPUS ?= ../shared/corpus

@@ -58,7 +58,7 @@ func run() error {
 		*out = filepath.Join(bed.Root, "BENCHMARKS.md")
 	}
 	rep := &report{Started: time.Now().UTC(), Command: "go run ./hack/bench " + strings.Join(os.Args[1:], " "),
-		Reps: *reps, Mbit: *mbit, BuildkitAddr: bed.BuildkitHost}
+		Reps: *reps, Mbit: *mbit, Versions: versions(bed.Root, bed.BuildkitHost)}
 
 	dirs := []string{filepath.Join(bed.Root, "examples"), filepath.Join(bed.Root, "hack", "bench", "scenarios")}
 	if *corpusDir != "" {

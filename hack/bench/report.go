@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -25,7 +26,7 @@ type report struct {
 	Links             []link
 	Records           []record
 	Convert           *convertResult
-	BuildkitAddr      string
+	Versions          string // of what was measured, when the run started
 	SlowCold          bool
 }
 
@@ -56,7 +57,7 @@ func (r *report) render(b *bytes.Buffer) {
 		b.WriteString(" (partial: the run had not finished when this was written)")
 	}
 	b.WriteString(". Run the command again to regenerate it; don't edit it by hand.\n\n")
-	fmt.Fprintf(b, "Machine: %s. Versions: %s.\n\n", machine(), versions(r.BuildkitAddr))
+	fmt.Fprintf(b, "Machine: %s. Versions: %s.\n\n", machine(), r.Versions)
 	b.WriteString(method)
 	fmt.Fprintf(b, "Repetitions: %d. Links: %s.", r.Reps, r.linkNames())
 	if len(r.Links) > 1 && !r.SlowCold {
@@ -293,8 +294,9 @@ func machine() string {
 	return fmt.Sprintf("%s, %d cores%s, Linux %s", model, runtime.NumCPU(), mem, strings.TrimSpace(string(kernel)))
 }
 
-// versions names Go, BuildKit and the cachefront commit.
-func versions(buildkitd string) string {
+// versions names Go, BuildKit and the cachefront commit of the checkout
+// at root.
+func versions(root, buildkitd string) string {
 	out := []string{runtime.Version()}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range info.Deps {
@@ -308,17 +310,33 @@ func versions(buildkitd string) string {
 		defer cancel()
 		if c, err := client.New(ctx, buildkitd); err == nil {
 			if info, err := c.Info(ctx); err == nil {
-				out = append(out, "buildkitd "+info.BuildkitVersion.Version)
+				v := info.BuildkitVersion.Version
+				if strings.HasPrefix(v, "v0.0.0") {
+					// Built from the module without version ldflags: the
+					// bed pins it in hack/tools/go.mod.
+					v = toolsVersion(root, "github.com/moby/buildkit")
+				}
+				out = append(out, "buildkitd "+v)
 			}
 			c.Close()
 		}
 	}
-	if rev, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+	if rev, err := exec.Command("git", "-C", root, "rev-parse", "--short", "HEAD").Output(); err == nil {
 		v := "cachefront " + strings.TrimSpace(string(rev))
-		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		if st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
 			v += " with uncommitted changes"
 		}
 		out = append(out, v)
 	}
 	return strings.Join(out, ", ")
+}
+
+// toolsVersion is the version hack/tools/go.mod pins for module, or
+// "unknown".
+func toolsVersion(root, module string) string {
+	out, err := exec.Command("go", "list", "-C", filepath.Join(root, "hack", "tools"), "-m", "-f", "{{.Version}}", module).Output()
+	if err != nil || len(bytes.TrimSpace(out)) == 0 {
+		return "unknown"
+	}
+	return string(bytes.TrimSpace(out))
 }
