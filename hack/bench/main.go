@@ -79,6 +79,9 @@ func run() error {
 		if err != nil {
 			return err
 		}
+		if len(recs) == 0 {
+			return errors.Errorf("%s holds no records", *from)
+		}
 		rep.Records, rep.Scenarios, rep.Links, rep.Reps = recs, scenariosOf(recs), linksOf(recs), runsOf(recs)
 		rep.SlowCold = slices.ContainsFunc(recs, func(r record) bool { return r.Phase == "cold" && r.Link != rep.Links[0].name })
 		rep.Command += " # records of an earlier run"
