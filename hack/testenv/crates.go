@@ -7,13 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -38,8 +36,7 @@ type CrateRegistry struct {
 
 	crates map[string][]byte   // "name/version" → .crate
 	index  map[string][]string // name → index lines
-	mu     sync.Mutex
-	paths  []string
+	pathLog
 }
 
 // StartCrateRegistry serves crates; it stops when t ends.
@@ -59,30 +56,12 @@ func StartCrateRegistry(t testing.TB, crates ...Crate) *CrateRegistry {
 		r.crates[c.Name+"/"+c.Version] = archive
 		r.index[c.Name] = append(r.index[c.Name], string(line))
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.URL = "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: r}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	r.URL = serveT(t, r)
 	return r
 }
 
-// Paths returns the paths asked for since the last call.
-func (r *CrateRegistry) Paths() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p := r.paths
-	r.paths = nil
-	return p
-}
-
 func (r *CrateRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	r.paths = append(r.paths, req.URL.Path)
-	r.mu.Unlock()
+	r.record(req.URL.Path)
 	if prefix, rest, ok := strings.Cut(req.URL.Path, "/index/"); ok {
 		if rest == "config.json" {
 			_ = json.NewEncoder(w).Encode(map[string]string{"dl": r.URL + prefix + "/crates"})

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -61,20 +60,13 @@ func StartGoProxyDir(t testing.TB, moduleDirs ...string) *GoProxy {
 	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.URL = "http://" + ln.Addr().String()
 	files := http.FileServer(http.Dir(p.Dir))
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.URL = serveT(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.requests[r.URL.Path]++
 		p.mu.Unlock()
 		files.ServeHTTP(w, r)
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	}))
 	return p
 }
 

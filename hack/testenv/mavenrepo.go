@@ -3,7 +3,6 @@ package testenv
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -21,16 +20,16 @@ type MavenRepo struct {
 	URL string
 
 	files map[string][]byte // layout path → content
-	mu    sync.Mutex
-	paths []string
-	auth  [2]string // user, password; none when empty
+	pathLog
+	authMu sync.Mutex
+	auth   [2]string // user, password; none when empty
 }
 
 // RequireAuth has the repository answer 401 with a Basic challenge, as
 // Nexus and Artifactory do, to requests without user and password.
 func (r *MavenRepo) RequireAuth(user, password string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.authMu.Lock()
+	defer r.authMu.Unlock()
 	r.auth = [2]string{user, password}
 }
 
@@ -43,31 +42,15 @@ func StartMavenRepo(t testing.TB, files map[string]string) *MavenRepo {
 		r.files[p] = []byte(content)
 		r.files[p+".sha1"] = []byte(hex.EncodeToString(sum[:]))
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.URL = "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: r}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	r.URL = serveT(t, r)
 	return r
 }
 
-// Paths returns the paths asked for since the last call.
-func (r *MavenRepo) Paths() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	p := r.paths
-	r.paths = nil
-	return p
-}
-
 func (r *MavenRepo) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	r.paths = append(r.paths, req.URL.Path)
+	r.record(req.URL.Path)
+	r.authMu.Lock()
 	auth := r.auth
-	r.mu.Unlock()
+	r.authMu.Unlock()
 	if u, p, _ := req.BasicAuth(); auth[0] != "" && (u != auth[0] || p != auth[1]) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="maven"`)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)

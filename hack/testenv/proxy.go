@@ -35,13 +35,11 @@ func StartProxy(t testing.TB) *Proxy {
 
 // NewProxy starts a counting proxy; Close stops it.
 func NewProxy() (*Proxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	p := &Proxy{}
+	var err error
+	if p.Addr, p.srv, err = serve(p); err != nil {
 		return nil, err
 	}
-	p := &Proxy{Addr: ln.Addr().String()}
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 30 * time.Second}
-	go func() { _ = p.srv.Serve(ln) }()
 	return p, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/rand"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -64,14 +63,11 @@ func NewIndex(wheels ...Wheel) (*Index, error) {
 		}
 		ix.wheels[file] = dt
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, srv, err := serve(ix)
 	if err != nil {
 		return nil, err
 	}
-	ix.Host = "127.0.0.1"
-	ix.URL = "http://" + ln.Addr().String() + "/simple/"
-	ix.srv = &http.Server{Handler: ix}
-	go func() { _ = ix.srv.Serve(ln) }()
+	ix.Host, ix.URL, ix.srv = "127.0.0.1", "http://"+addr+"/simple/", srv
 	return ix, nil
 }
 
