@@ -8,7 +8,8 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Exec is one ExecOp handed to a Func. Op and Metadata are copies the Func may edit.
+// Exec is one ExecOp handed to a Func. Op and Metadata are the rewriter's own (parsed from def's
+// bytes, and a copy): the Func may edit them.
 type Exec struct {
 	// Op is the op with its input digests already rewritten. Op.GetExec() is the ExecOp; a Func
 	// may edit Meta (Env, Args, ...), Mounts and, through AddInput, Inputs. It must stay an
@@ -28,7 +29,7 @@ type Exec struct {
 
 func (r *rewriter) newExec(n *node, op *pb.Op) *Exec {
 	e := &Exec{
-		Op:     op.CloneVT(),
+		Op:     op,
 		Source: r.source,
 		r:      r,
 		orig:   n.orig,
@@ -40,7 +41,7 @@ func (r *rewriter) newExec(n *node, op *pb.Op) *Exec {
 	}
 	if r.source != nil {
 		if l := r.source.Locations[string(n.orig)]; l != nil {
-			e.Locations = l.CloneVT().Locations
+			e.Locations = l.Locations // read-only, as the doc says: shared with def
 		}
 	}
 	return e
@@ -164,13 +165,12 @@ func baseInput(op *pb.Op, out int64) int64 {
 // AddInput appends op as a new input of this exec and returns its index. op.Inputs may refer to
 // this exec's existing inputs (copy e.Op.Inputs[k]), to ops added before, or be empty; meta may
 // be nil. Identical ops added by several execs are stored once, and adding the same op twice to
-// one exec returns the existing index. The new input names output 0 of op. op and meta are
-// copied.
+// one exec returns the existing index. The new input names output 0 of op. op and meta become
+// the rewriter's: the caller must not change them afterwards.
 func (e *Exec) AddInput(op *pb.Op, meta *pb.OpMetadata) (pb.InputIndex, error) {
 	if op == nil {
 		return 0, errors.New("failed to add input: nil op")
 	}
-	op = op.CloneVT()
 	for i, in := range op.Inputs {
 		if in == nil {
 			return 0, errors.Errorf("failed to add input: nil input %d", i)
@@ -186,13 +186,21 @@ func (e *Exec) AddInput(op *pb.Op, meta *pb.OpMetadata) (pb.InputIndex, error) {
 	if err != nil {
 		return 0, errors.Wrap(err, "failed to marshal added op")
 	}
-	dgst := digest.FromBytes(dt)
+	dgst := digestOf(dt)
 	if _, ok := e.r.byNew[dgst]; !ok {
-		n := &node{dt: dt, dgst: dgst, op: op, added: true, state: visited}
-		if meta != nil {
-			n.md = meta.CloneVT()
-		}
-		e.r.register(n)
+		e.r.register(&node{dt: dt, dgst: dgst, op: op, md: meta, added: true, state: visited})
+	}
+	return e.ReuseInput(dgst)
+}
+
+// ReuseInput appends the op with digest dgst as an input of this exec (output 0), or returns the
+// index of the input that already names it. The op is one AddInput added before in this rewrite
+// (its digest is e.Op.Inputs[i].Digest of the index AddInput returned) or one already rewritten,
+// such as an input of this exec. It spares building, marshalling and digesting the same op again
+// for another exec.
+func (e *Exec) ReuseInput(dgst digest.Digest) (pb.InputIndex, error) {
+	if _, ok := e.r.byNew[dgst]; !ok {
+		return 0, errors.Errorf("failed to add input: unknown op %s", dgst)
 	}
 	for i, in := range e.Op.Inputs {
 		if in != nil && in.Digest == string(dgst) && in.Index == 0 {

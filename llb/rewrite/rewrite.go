@@ -1,6 +1,11 @@
 package rewrite
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/pkg/errors"
@@ -28,8 +33,9 @@ type Func func(e *Exec) error
 // those of the first of them in output order. Metadata and Source.Locations keys that name no op
 // of def are copied unchanged.
 //
-// Changed ops are marshalled like client/llb does, with proto's deterministic marshalling, which
-// refuses invalid UTF-8 in string fields; Definition returns an error when such an op (which
+// Changed ops are marshalled to the bytes client/llb gives them (its deterministic marshalling).
+// For source and build ops, whose maps need it, that is proto's deterministic marshalling, which
+// refuses invalid UTF-8 in string fields: Definition returns an error when such an op (which
 // client/llb could not have produced either) has to change.
 func Definition(def *pb.Definition, fn Func) (*pb.Definition, error) {
 	if def == nil || len(def.Def) == 0 {
@@ -90,7 +96,7 @@ func newRewriter(def *pb.Definition, fn Func) (*rewriter, error) {
 		byNew:  make(map[digest.Digest]*node, len(def.Def)),
 	}
 	for i, dt := range def.Def {
-		dgst := digest.FromBytes(dt)
+		dgst := digestOf(dt)
 		if n, ok := r.byOrig[dgst]; ok {
 			r.last = n
 			continue
@@ -134,18 +140,14 @@ func (r *rewriter) visit(n *node) error {
 		}
 	}
 
+	// op is the rewriter's own parse of the op's bytes: it is edited in place.
 	op := n.origOp
 	changed := false
-	for i, in := range n.origOp.Inputs {
-		dep := r.byOrig[digest.Digest(in.Digest)]
-		if dep.dgst == dep.orig {
-			continue
-		}
-		if !changed {
-			op = op.CloneVT()
+	for _, in := range op.Inputs {
+		if dep := r.byOrig[digest.Digest(in.Digest)]; dep.dgst != dep.orig {
+			in.Digest = string(dep.dgst)
 			changed = true
 		}
-		op.Inputs[i].Digest = string(dep.dgst)
 	}
 
 	if op.GetExec() != nil {
@@ -156,10 +158,16 @@ func (r *rewriter) visit(n *node) error {
 		if err := r.validateExec(e); err != nil {
 			return errors.Wrapf(err, "failed to rewrite exec %s", n.orig)
 		}
-		if !op.EqualVT(e.Op) {
-			op = e.Op
-			changed = true
+		op = e.Op
+		// Marshalling tells whether fn changed anything more cheaply than a copy to compare with.
+		dt, err := marshalOp(op)
+		if err != nil {
+			return errors.Wrapf(err, "failed to marshal op %s", n.orig)
 		}
+		if changed || !bytes.Equal(dt, n.dt) && !sameOp(n.dt, op) {
+			n.dt, n.dgst = dt, digestOf(dt)
+		}
+		changed = false
 		n.md = e.Metadata
 		// An exec without metadata gets an empty one to edit; keep it absent if left empty.
 		if n.origMD == nil && n.md.EqualVT(&pb.OpMetadata{}) {
@@ -173,7 +181,7 @@ func (r *rewriter) visit(n *node) error {
 			return errors.Wrapf(err, "failed to marshal op %s", n.orig)
 		}
 		n.dt = dt
-		n.dgst = digest.FromBytes(dt)
+		n.dgst = digestOf(dt)
 	}
 	n.op = op
 	r.register(n)
@@ -287,7 +295,32 @@ func (r *rewriter) sourceOut(order []*node) *pb.Source {
 
 // marshalOp marshals op the way client/llb does (deterministicMarshal in client/llb/marshal.go):
 // pb.Op.Marshal is vtprotobuf's MarshalVT, which writes map entries (SourceOp.Attrs) in map
-// iteration order and so is not stable.
+// iteration order and so is not stable. Ops without maps (all but source and build ops) give the
+// same bytes either way, and MarshalVT is several times faster.
 func marshalOp(op *pb.Op) ([]byte, error) {
-	return proto.MarshalOptions{Deterministic: true}.Marshal(op)
+	switch op.Op.(type) {
+	case *pb.Op_Source, *pb.Op_Build:
+		return proto.MarshalOptions{Deterministic: true}.Marshal(op)
+	}
+	return op.MarshalVT()
+}
+
+// sameOp reports whether dt, an op's bytes, holds op: the same op may have been marshalled
+// otherwise than marshalOp does it (field order), and then keeps its bytes.
+func sameOp(dt []byte, op *pb.Op) bool {
+	var orig pb.Op
+	return orig.UnmarshalVT(dt) == nil && orig.EqualVT(op)
+}
+
+// digestOf is digest.FromBytes in one allocation instead of four: every op of a definition is
+// digested, and it showed in profiles.
+func digestOf(dt []byte) digest.Digest {
+	sum := sha256.Sum256(dt)
+	var hexSum [sha256.Size * 2]byte
+	hex.Encode(hexSum[:], sum[:])
+	var b strings.Builder
+	b.Grow(len("sha256:") + len(hexSum))
+	b.WriteString("sha256:")
+	b.Write(hexSum[:])
+	return digest.Digest(b.String())
 }
