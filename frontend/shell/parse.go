@@ -1,9 +1,11 @@
 package shell
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pkg/errors"
 	"mvdan.cc/sh/v3/syntax"
@@ -12,6 +14,10 @@ import (
 // maxDepth bounds how deep strings run by shells inside shells are
 // followed; real scripts rarely nest more than twice.
 const maxDepth = 8
+
+// parsers are reused: a parser resets itself on each Parse, and making one
+// showed in profiles of the rewrite.
+var parsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangBash)) }}
 
 // ParseError reports where a script could not be parsed.
 type ParseError struct {
@@ -57,14 +63,16 @@ type parser struct {
 }
 
 func (p *parser) run() error {
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(p.src), "")
+	sp := parsers.Get().(*syntax.Parser)
+	f, err := sp.Parse(strings.NewReader(p.src), "")
+	parsers.Put(sp)
 	if err != nil {
 		return parseError(err)
 	}
 	syntax.Walk(f, p.visit)
 	// The walk visits a statement's heredocs and redirections after its
 	// command, which may be later in the source than what they hold.
-	sort.SliceStable(p.found, func(i, j int) bool { return p.found[i].key < p.found[j].key })
+	slices.SortStableFunc(p.found, func(a, b found) int { return cmp.Compare(a.key, b.key) })
 	return nil
 }
 
@@ -109,8 +117,9 @@ func (p *parser) call(stmt *syntax.Stmt, ce *syntax.CallExpr) {
 			c.env = append(c.env, kv)
 		}
 	}
-	for _, w := range ce.Args {
-		c.words = append(c.words, scriptWord(p.src, w))
+	c.words = make([]word, len(ce.Args))
+	for i, w := range ce.Args {
+		c.words[i] = scriptWord(p.src, w)
 	}
 	p.resolve(c)
 }

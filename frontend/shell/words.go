@@ -56,6 +56,12 @@ func wordValue(w *syntax.Word) (string, bool) {
 		// Tilde expansion depends on $HOME or the passwd database.
 		return "", false
 	}
+	if len(w.Parts) == 1 {
+		// Most words are one plain literal: no copy needed.
+		if lit, ok := w.Parts[0].(*syntax.Lit); ok && strings.IndexByte(lit.Value, '\\') < 0 {
+			return lit.Value, true
+		}
+	}
 	var b strings.Builder
 	if !render(&b, w.Parts, bare, "") {
 		return "", false
@@ -149,6 +155,10 @@ func render(b *strings.Builder, parts []syntax.WordPart, ctx context, placeholde
 // unescape writes s with the backslashes ctx gives a meaning removed. The
 // parser already dropped line continuations.
 func unescape(b *strings.Builder, s string, ctx context) {
+	if strings.IndexByte(s, '\\') < 0 {
+		b.WriteString(s)
+		return
+	}
 	for i := 0; i < len(s); i++ {
 		if s[i] != '\\' || i+1 == len(s) {
 			b.WriteByte(s[i])

@@ -101,8 +101,11 @@ func (p *parser) emit(c call) {
 		NameEnd: name.end,
 		Nested:  c.start < 0,
 	}
-	for _, w := range c.words[1:] {
-		cmd.Args = append(cmd.Args, Arg{Value: w.value, Literal: w.literal, Start: w.start, End: w.end})
+	if len(c.words) > 1 {
+		cmd.Args = make([]Arg, len(c.words)-1)
+		for i, w := range c.words[1:] {
+			cmd.Args[i] = Arg{Value: w.value, Literal: w.literal, Start: w.start, End: w.end}
+		}
 	}
 	p.found = append(p.found, found{cmd: cmd, key: c.start})
 }
