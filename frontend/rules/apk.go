@@ -49,6 +49,8 @@ const apkCache = CacheRoot + "/apk"
 
 func (apk) Name() string { return "apk" }
 
+func (apk) Programs() []string { return []string{"apk", "apk.static", "xx-apk"} }
+
 // apkValued are apk's global options that take a separate value.
 var apkValued = []string{"--arch", "--cache-dir", "--cache-max-age", "--keys-dir", "--repositories-file", "-p", "--root", "-X", "--repository", "--timeout", "--wait", "--progress-fd", "--from", "--uvol-manager"}
 

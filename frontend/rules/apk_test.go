@@ -28,7 +28,7 @@ func runSysCases(t *testing.T, rule Rule, cases []sysCase) {
 			t.Parallel()
 			s := step(t, tc.script, nil, tc.user)
 			s.Base = tc.base
-			p := Run(s, []Rule{rule}, nil)
+			p := checkedRun(t, s, []Rule{rule}, nil)
 			got, err := shell.Splice(tc.script, p.Edits)
 			require.NoError(t, err)
 			require.Equal(t, tc.edited, got)
@@ -131,7 +131,7 @@ func TestApkOwnMountAndExecForm(t *testing.T) {
 	t.Parallel()
 	s := step(t, "apk add curl", nil, "")
 	s.CacheMounts = []string{"/etc/apk/cache"}
-	p := Run(s, []Rule{apk{}}, nil)
+	p := checkedRun(t, s, []Rule{apk{}}, nil)
 	require.Equal(t, []string{"apk"}, p.Managers)
 	require.Empty(t, p.Mounts)
 	require.Contains(t, p.Notes[0], "mounts its own apk cache")
@@ -139,7 +139,7 @@ func TestApkOwnMountAndExecForm(t *testing.T) {
 	cmds, err := shell.ParseArgs([]string{"apk", "add", "--no-cache", "curl"})
 	require.NoError(t, err)
 	s = &Step{Commands: cmds, Env: map[string]string{}, Platform: "linux/arm64", Base: "alpine:3.20"}
-	p = Run(s, []Rule{apk{}}, nil)
+	p = checkedRun(t, s, []Rule{apk{}}, nil)
 	require.Empty(t, p.Mounts, "exec form can't take the flag, so nothing would use the mount")
 	require.Empty(t, p.Edits)
 	require.Contains(t, p.Notes[0], "could not be rewritten")
@@ -163,7 +163,7 @@ func FuzzSystemRules(f *testing.F) {
 			return
 		}
 		s := &Step{Script: script, Spliceable: true, Commands: cmds, Env: map[string]string{}, Platform: "linux/amd64", Base: "alpine:3.20"}
-		p := Run(s, []Rule{apt{}, apk{}, dnf{}, zypper{}}, nil)
+		p := checkedRun(t, s, []Rule{apt{}, apk{}, dnf{}, zypper{}}, nil)
 		got, err := shell.Splice(script, p.Edits)
 		if err != nil {
 			t.Fatalf("edits of %q do not apply: %v", script, err)

@@ -45,6 +45,10 @@ const (
 
 func (apt) Name() string { return "apt" }
 
+func (apt) Programs() []string {
+	return []string{"apt-get", "apt", "xx-apt-get", "xx-apt", bitnamiInstaller}
+}
+
 var aptDownloads = []string{"update", "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "reinstall"}
 
 // aptValued are apt-get options that take a value.

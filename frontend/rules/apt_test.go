@@ -95,7 +95,7 @@ func TestAptWrappers(t *testing.T) {
 				s = step(t, tc.script, nil, "")
 				s.Base = "bitnami/minideb:bookworm"
 			}
-			p := Run(s, []Rule{apt{}}, nil)
+			p := checkedRun(t, s, []Rule{apt{}}, nil)
 			require.Equal(t, []string{"apt"}, p.Managers)
 			require.Equal(t, []Mount{{Target: "/run/cachefront/apt", ID: "cachefront/apt/bitnami_minideb:bookworm/linux-amd64", Sharing: Locked, Owner: "0", Dirs: tc.dirs}}, p.Mounts)
 			require.Equal(t, []File{{Target: "/etc/apt/apt.conf.d/zz-cachefront", Content: tc.conf}}, p.Files)

@@ -19,6 +19,8 @@ type asdf struct{}
 
 func (asdf) Name() string { return "asdf" }
 
+func (asdf) Programs() []string { return []string{"asdf"} }
+
 func (r asdf) Apply(s *Step, p *Plan) {
 	for _, c := range s.Commands {
 		if c.Base() == "asdf" && verb(c.Words()) == "install" {
@@ -42,6 +44,8 @@ func (r asdf) Apply(s *Step, p *Plan) {
 type mise struct{}
 
 func (mise) Name() string { return "mise" }
+
+func (mise) Programs() []string { return []string{"mise"} }
 
 var miseDownloads = []string{"install", "i", "use", "u", "upgrade", "up", "exec", "x", "run", "r", "sync", "plugins", "plugin", "p"}
 

@@ -31,6 +31,8 @@ type bun struct{}
 
 func (bun) Name() string { return "bun" }
 
+func (bun) Programs() []string { return []string{"bun", "bunx", "npx"} }
+
 const bunCache = CacheRoot + "/bun"
 
 // bunValued are bun options that take a value.

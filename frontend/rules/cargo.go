@@ -40,6 +40,8 @@ type cargo struct{}
 
 func (cargo) Name() string { return "cargo" }
 
+func (cargo) Programs() []string { return []string{"cargo", "xx-cargo"} }
+
 // cargoCaches are the pure caches of CARGO_HOME.
 var cargoCaches = []string{"registry/index", "registry/cache", "git/db"}
 

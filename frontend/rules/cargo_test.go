@@ -32,7 +32,7 @@ func runCompiled(t *testing.T, cases []compiledCase) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := step(t, tc.script, tc.env, tc.user)
-			p := Run(s, All(), nil)
+			p := checkedRun(t, s, All(), nil)
 			require.Equal(t, tc.managers, p.Managers)
 			require.Len(t, p.Mounts, len(tc.mounts), "mounts: %+v", p.Mounts)
 			for _, m := range p.Mounts {
@@ -160,14 +160,14 @@ func TestCargo(t *testing.T) {
 	// A cache the step mounts itself wins.
 	s := step(t, "cargo build", map[string]string{"CARGO_HOME": "/cargo"}, "")
 	s.CacheMounts = []string{"/cargo/registry"}
-	p := Run(s, []Rule{cargo{}}, nil)
+	p := checkedRun(t, s, []Rule{cargo{}}, nil)
 	require.Empty(t, p.Mounts)
 	require.Contains(t, p.Notes, "cargo: the step mounts its own cargo cache; left as written")
 
 	// An exec-form step can't be edited: the rm costs the mounts.
 	s = step(t, "cargo install x && rm -rf /usr/local/cargo", rustImage, "")
 	s.Spliceable = false
-	p = Run(s, []Rule{cargo{}}, nil)
+	p = checkedRun(t, s, []Rule{cargo{}}, nil)
 	require.Empty(t, p.Mounts)
 	require.Empty(t, p.Edits)
 	require.Contains(t, strings.Join(p.Notes, "\n"), "can't be rewritten here")
@@ -244,7 +244,7 @@ func TestExpandArg(t *testing.T) {
 func runSpared(t *testing.T, sh, script, home string) (string, error) {
 	t.Helper()
 	s := step(t, script, map[string]string{"CARGO_HOME": home}, "")
-	p := Run(s, []Rule{cargo{}}, nil)
+	p := checkedRun(t, s, []Rule{cargo{}}, nil)
 	require.Len(t, p.Mounts, 3)
 	got, err := shell.Splice(script, p.Edits)
 	require.NoError(t, err)

@@ -25,6 +25,8 @@ type composer struct{}
 
 func (composer) Name() string { return "composer" }
 
+func (composer) Programs() []string { return []string{"composer", "composer.phar", "composer2", "php"} }
+
 var composerDownloads = []string{"install", "i", "update", "u", "upgrade", "require", "r", "create-project", "reinstall", "remove", "rm", "uninstall"}
 
 var composerValued = []string{"-d", "--working-dir"}

@@ -39,6 +39,8 @@ type conda struct{}
 
 func (conda) Name() string { return "conda" }
 
+func (conda) Programs() []string { return condaPrograms }
+
 const condaCache = CacheRoot + "/conda"
 
 var (

@@ -47,6 +47,10 @@ const dnfCache = CacheRoot + "/dnf"
 
 func (dnf) Name() string { return "dnf" }
 
+func (dnf) Programs() []string {
+	return []string{"dnf", "dnf-3", "dnf4", "dnf5", "yum", "microdnf", "tdnf"}
+}
+
 var dnfDownloads = []string{
 	"install", "in", "localinstall", "reinstall", "rei", "upgrade", "update", "up", "update-to", "upgrade-to", "localupdate",
 	"upgrade-minimal", "update-minimal", "up-min", "downgrade", "dg", "distro-sync", "distrosync", "dsync",

@@ -105,7 +105,7 @@ func TestDnfOwnMount(t *testing.T) {
 	t.Parallel()
 	s := step(t, "dnf install -y jq", nil, "")
 	s.CacheMounts = []string{"/var/cache/libdnf5"}
-	p := Run(s, []Rule{dnf{}}, nil)
+	p := checkedRun(t, s, []Rule{dnf{}}, nil)
 	require.Equal(t, []string{"dnf"}, p.Managers)
 	require.Empty(t, p.Mounts)
 	require.Empty(t, p.Edits)

@@ -32,6 +32,8 @@ type dotnet struct{}
 
 func (dotnet) Name() string { return "dotnet" }
 
+func (dotnet) Programs() []string { return []string{"dotnet", "nuget", "nuget.exe"} }
+
 // dotnetRestores are the dotnet verbs that restore packages, unless told
 // --no-restore; dotnetNoCache those where --no-cache means --no-http-cache.
 var (

@@ -59,7 +59,7 @@ func TestDotnetOwnNugetMount(t *testing.T) {
 	t.Parallel()
 	s := step(t, "dotnet restore", nil, "")
 	s.CacheMounts = []string{"/root/.nuget"}
-	p := Run(s, All(), nil)
+	p := checkedRun(t, s, All(), nil)
 	if len(p.Mounts) != 0 || len(p.Env) != 0 {
 		t.Fatalf("a step with its own ~/.nuget mount got %v %v", p.Mounts, p.Env)
 	}

@@ -22,6 +22,8 @@ type golang struct{}
 
 func (golang) Name() string { return "go" }
 
+func (golang) Programs() []string { return []string{"go", "xx-go"} }
+
 var goDownloads = []string{"mod", "build", "install", "test", "run", "get", "generate", "list", "work", "vet", "tool"}
 
 func isGo(c shell.Command) bool { return c.Base() == "go" || c.Base() == "xx-go" }

@@ -35,6 +35,8 @@ type gradle struct{}
 
 func (gradle) Name() string { return "gradle" }
 
+func (gradle) Programs() []string { return []string{"gradle", "gradlew"} }
+
 // gradleIdle are invocations that run no build.
 var gradleIdle = []string{"-v", "--version", "-h", "--help", "-?", "--stop", "--status"}
 

@@ -37,7 +37,7 @@ func TestRmNeverFailsOnAMount(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := step(t, tc.script, tc.env, "")
-			p := Run(s, All(), nil)
+			p := checkedRun(t, s, All(), nil)
 			got := []string{}
 			for _, m := range p.Mounts {
 				got = append(got, m.Target)

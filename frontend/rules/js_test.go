@@ -54,7 +54,7 @@ func runJSCases(t *testing.T, rule Rule, cases []jsCase) {
 			s := step(t, tc.script, tc.env, tc.user)
 			s.ContextFile = contextOf(tc.files)
 			s.CacheMounts = tc.cacheMounts
-			p := Run(s, []Rule{rule}, nil)
+			p := checkedRun(t, s, []Rule{rule}, nil)
 			want := []string{rule.Name()}
 			if tc.idle {
 				want = nil

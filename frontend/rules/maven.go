@@ -21,6 +21,8 @@ type maven struct{}
 
 func (maven) Name() string { return "maven" }
 
+func (maven) Programs() []string { return []string{"mvn", "mvnw", "mvnd", "mvnw.cmd"} }
+
 // mavenIdle are invocations that build nothing.
 var mavenIdle = []string{"-v", "--version", "-h", "--help"}
 

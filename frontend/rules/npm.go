@@ -14,6 +14,8 @@ type npm struct{}
 
 func (npm) Name() string { return "npm" }
 
+func (npm) Programs() []string { return []string{"npm", "npx"} }
+
 var npmDownloads = []string{"ci", "clean-install", "install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall", "add", "update", "up", "upgrade", "udpate", "exec", "x", "rebuild", "install-test", "it", "install-ci-test", "cit"}
 
 var npmValued = []string{"--prefix", "-C", "--cache", "--registry", "--userconfig", "--globalconfig", "-w", "--workspace", "--loglevel"}

@@ -19,6 +19,8 @@ type nvm struct{}
 
 func (nvm) Name() string { return "nvm" }
 
+func (nvm) Programs() []string { return []string{"nvm"} }
+
 func (r nvm) Apply(s *Step, p *Plan) {
 	var runs, cleans []shell.Command
 	for _, c := range s.Commands {

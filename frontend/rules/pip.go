@@ -17,6 +17,8 @@ type pip struct{}
 
 func (pip) Name() string { return "pip" }
 
+func (pip) Programs() []string { return []string{"pip", "python"} }
+
 var (
 	pipName    = regexp.MustCompile(`^pip(3(\.[0-9]+)?)?$`)
 	pythonName = regexp.MustCompile(`^python(3(\.[0-9]+)?)?$`)

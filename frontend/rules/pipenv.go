@@ -28,6 +28,8 @@ type pipenv struct{}
 
 func (pipenv) Name() string { return "pipenv" }
 
+func (pipenv) Programs() []string { return []string{"pipenv", "python"} }
+
 var (
 	pipenvDownloads = []string{"install", "sync", "lock", "update", "upgrade"}
 	pipenvValued    = []string{"--python", "--pypi-mirror", "--categories", "-r", "--requirements", "--extra-pip-args", "-e", "--editable", "--index"}

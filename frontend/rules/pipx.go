@@ -22,6 +22,8 @@ type pipx struct{}
 
 func (pipx) Name() string { return "pipx" }
 
+func (pipx) Programs() []string { return []string{"pipx", "python"} }
+
 var (
 	pipxDownloads = []string{"install", "install-all", "inject", "upgrade", "upgrade-all", "upgrade-shared", "reinstall", "reinstall-all", "run", "runpip"}
 	pipxValued    = []string{"--backend", "--python", "--pip-args", "--index-url", "-i", "--suffix", "--spec", "--global-python"}

@@ -44,6 +44,10 @@ type pnpm struct{}
 
 func (pnpm) Name() string { return "pnpm" }
 
+func (pnpm) Programs() []string {
+	return []string{"pnpm", "pn", "pnpx", "pnx", "npx", "npm", "corepack"}
+}
+
 const (
 	pnpmStoreDir = CacheRoot + "/pnpm-store"
 	pnpmCacheDir = CacheRoot + "/pnpm-cache"

@@ -40,6 +40,8 @@ type poetry struct{}
 
 func (poetry) Name() string { return "poetry" }
 
+func (poetry) Programs() []string { return []string{"poetry", "python"} }
+
 const poetryCache = CacheRoot + "/poetry"
 
 var (

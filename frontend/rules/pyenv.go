@@ -29,6 +29,8 @@ type pyenv struct{}
 
 func (pyenv) Name() string { return "pyenv" }
 
+func (pyenv) Programs() []string { return []string{"pyenv", "pyenv-install", "python-build"} }
+
 func (r pyenv) Apply(s *Step, p *Plan) {
 	var runs []shell.Command
 	for _, c := range s.Commands {

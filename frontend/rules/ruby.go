@@ -42,6 +42,8 @@ type gem struct{}
 
 func (gem) Name() string { return "gem" }
 
+func (gem) Programs() []string { return []string{"gem", "bundle", "bundler"} }
+
 var (
 	gemDownloads    = []string{"install", "i", "update", "pristine"}
 	bundleDownloads = []string{"", "install", "update", "cache", "package", "pack", "add", "lock", "outdated"}

@@ -145,7 +145,7 @@ func TestGemRmOfTheDefaultUserCacheIsLeftAlone(t *testing.T) {
 	t.Parallel()
 	// An rm of Bundler's default user cache is harmless: the cache moved.
 	s := step(t, "bundle install && rm -rf /root/.bundle", rubyImage, "")
-	p := Run(s, All(), nil)
+	p := checkedRun(t, s, All(), nil)
 	require.Empty(t, p.Edits)
 	require.Empty(t, p.Neutralized)
 }
@@ -157,7 +157,7 @@ func TestGemCacheOncePerStep(t *testing.T) {
 	s := step(t, "gem install bundler && bundle install", map[string]string{
 		"GEM_HOME": "/usr/local/bundle", "BUNDLE_PATH": "/app/vendor", "RUBY_VERSION": "3.3.1",
 	}, "")
-	p := Run(s, All(), nil)
+	p := checkedRun(t, s, All(), nil)
 	var targets []string
 	for _, m := range p.Mounts {
 		targets = append(targets, m.Target)

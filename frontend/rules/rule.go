@@ -85,6 +85,11 @@ type Plan struct {
 type Rule interface {
 	// Name is the manager's canonical name ("apt", "pip", ...).
 	Name() string
+	// Programs are the base names of every program Apply reads a command
+	// of ("apt-get", "npx"); "python" stands for python3 and python3.N
+	// too, and "pip" for pip3 and pip3.N. Steps that name none of any
+	// rule's programs are not parsed (see Mentions).
+	Programs() []string
 	// Apply adds to p what s needs; it does nothing when s does not run
 	// the manager.
 	Apply(s *Step, p *Plan)
@@ -117,8 +122,9 @@ func Names() []string {
 // Run applies rules to s, skipping the managers in skip.
 func Run(s *Step, rules []Rule, skip map[string]bool) *Plan {
 	p := &Plan{Env: map[string]string{}}
+	run := programsRun(s)
 	for _, r := range rules {
-		if !skip[r.Name()] {
+		if !skip[r.Name()] && runsAny(run, r) {
 			r.Apply(s, p)
 		}
 	}

@@ -99,7 +99,7 @@ func TestRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := step(t, tc.script, tc.env, tc.user)
-			p := Run(s, All(), nil)
+			p := checkedRun(t, s, All(), nil)
 			require.Equal(t, tc.managers, p.Managers)
 			require.Len(t, p.Mounts, len(tc.mounts))
 			for _, m := range p.Mounts {
@@ -122,7 +122,7 @@ func TestSkipAndNamespace(t *testing.T) {
 	t.Parallel()
 	s := step(t, "apt-get install -y curl && npm ci", nil, "")
 	s.Namespace = "ns/"
-	p := Run(s, All(), map[string]bool{"apt": true})
+	p := checkedRun(t, s, All(), map[string]bool{"apt": true})
 	require.Equal(t, []string{"npm"}, p.Managers)
 	require.Equal(t, "ns/cachefront/npm", p.Mounts[0].ID)
 }
@@ -130,7 +130,7 @@ func TestSkipAndNamespace(t *testing.T) {
 func TestGoModcacheCleanKeepsTheDownloadCache(t *testing.T) {
 	t.Parallel()
 	s := step(t, "go mod download && go clean -modcache", map[string]string{"GOPATH": "/go"}, "")
-	p := Run(s, All(), nil)
+	p := checkedRun(t, s, All(), nil)
 	got, err := shell.Splice(s.Script, p.Edits)
 	require.NoError(t, err)
 	require.Contains(t, got, `! -name download`)

@@ -28,6 +28,8 @@ type sbt struct{}
 
 func (sbt) Name() string { return "sbt" }
 
+func (sbt) Programs() []string { return []string{"sbt", "sbtn"} }
+
 // sbtIdle are invocations that resolve nothing.
 var sbtIdle = []string{"-h", "--help", "-V", "--version", "--script-version", "--numeric-version"}
 

@@ -38,11 +38,30 @@ func (s Setting) BuildArg() string { return "CACHEFRONT_" + s.Name }
 
 // SecretID is the id of the BuildKit secret that gives the setting.
 func (s Setting) SecretID() string {
-	return "cachefront-" + strings.ReplaceAll(strings.ToLower(s.Name), "_", "-")
+	if id, ok := secretIDs()[s.Name]; ok {
+		return id
+	}
+	return secretID(s.Name)
 }
 
+func secretID(name string) string {
+	return "cachefront-" + strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
+// secretIDs are the ids of Settings, made once: every package step of a
+// rewrite mounts its settings' secrets.
+var secretIDs = sync.OnceValue(func() map[string]string {
+	ids := make(map[string]string, len(Settings))
+	for _, s := range Settings {
+		ids[s.Name] = secretID(s.Name)
+	}
+	return ids
+})
+
 // SecretPath is where the secret is mounted in the step, when given.
-func (s Setting) SecretPath() string { return SettingsDir + "/secrets/" + s.SecretID() }
+func (s Setting) SecretPath() string { return secretsDir + s.SecretID() }
+
+const secretsDir = SettingsDir + "/secrets/"
 
 // Where settings live in a step. BuildKit removes the mount points it made,
 // so none of it reaches the image.

@@ -40,6 +40,8 @@ type uv struct{}
 
 func (uv) Name() string { return "uv" }
 
+func (uv) Programs() []string { return []string{"uv", "uvx", "python"} }
+
 const (
 	uvCache       = CacheRoot + "/uv"
 	uvPythonCache = CacheRoot + "/uv-python"

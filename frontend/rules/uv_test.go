@@ -31,7 +31,7 @@ func runPyCases(t *testing.T, cases []pyCase) {
 			t.Parallel()
 			s := step(t, tc.script, tc.env, tc.user)
 			s.CacheMounts = tc.cacheMounts
-			p := Run(s, All(), nil)
+			p := checkedRun(t, s, All(), nil)
 			require.Equal(t, tc.managers, p.Managers)
 			got := map[string]Mount{}
 			for _, m := range p.Mounts {

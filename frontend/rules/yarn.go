@@ -46,6 +46,8 @@ type yarn struct{}
 
 func (yarn) Name() string { return "yarn" }
 
+func (yarn) Programs() []string { return []string{"yarn", "yarnpkg", "npx", "corepack"} }
+
 const (
 	yarnCache       = CacheRoot + "/yarn"
 	yarnBerryFolder = CacheRoot + "/yarn-berry"

@@ -40,6 +40,8 @@ const zypperCache = CacheRoot + "/zypper"
 
 func (zypper) Name() string { return "zypper" }
 
+func (zypper) Programs() []string { return []string{"zypper"} }
+
 var zypperInstalls = []string{"install", "in", "update", "up", "dist-upgrade", "dup", "patch", "source-install", "si", "install-new-recommends", "inr", "verify", "ve"}
 
 // zypperValued are zypper's global options that take a separate value.

@@ -68,7 +68,7 @@ func TestZypperOwnMount(t *testing.T) {
 	t.Parallel()
 	s := step(t, "zypper -n in curl", nil, "")
 	s.CacheMounts = []string{"/var/cache/zypp/packages"}
-	p := Run(s, []Rule{zypper{}}, nil)
+	p := checkedRun(t, s, []Rule{zypper{}}, nil)
 	require.Equal(t, []string{"zypper"}, p.Managers)
 	require.Empty(t, p.Mounts)
 	require.Empty(t, p.Edits)
