@@ -1,12 +1,15 @@
 package builder
 
 import (
+	"fmt"
 	"path"
+	"strings"
 
 	"github.com/cachefront/cachefront/frontend/rules"
 	"github.com/cachefront/cachefront/frontend/shell"
 	"github.com/cachefront/cachefront/llb/rewrite"
 	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
 	"github.com/pkg/errors"
 )
 
@@ -19,7 +22,7 @@ var sharingModes = map[rules.Sharing]pb.CacheSharingOpt{
 // apply carries out plan on the exec: cache mounts, transient files and env,
 // and script edits. Nothing of it reaches the image config: env lives in
 // this ExecOp only, and BuildKit removes the mount points it created.
-func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan) error {
+func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan, added addedOps) error {
 	exec := e.Op.GetExec()
 	for _, m := range plan.Mounts {
 		input, selector := pb.Empty, ""
@@ -33,11 +36,14 @@ func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan) error {
 			for _, d := range m.Dirs {
 				spec.Dirs = append(spec.Dirs, path.Join("/cache", d))
 			}
-			op, md, err := rewrite.DirOp(spec, e.Rootfs())
-			if err != nil {
-				return err
+			rootfs := e.Rootfs()
+			key := fmt.Sprintf("dirs %q %q %q", spec.Owner.User, spec.Owner.Group, spec.Dirs)
+			if rootfs != nil {
+				key += fmt.Sprintf(" on %s %d", rootfs.Digest, rootfs.Index)
 			}
-			if input, err = e.AddInput(op, md); err != nil {
+			var err error
+			input, err = added.add(e, key, func() (*pb.Op, *pb.OpMetadata, error) { return rewrite.DirOp(spec, rootfs) })
+			if err != nil {
 				return err
 			}
 			selector = "/cache"
@@ -49,15 +55,20 @@ func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan) error {
 		rewrite.RequireMountCaps(e.Metadata, mnt)
 	}
 	if len(plan.Files) > 0 {
-		spec := rewrite.DirSpec{Files: map[string][]byte{}}
+		var key strings.Builder
 		for _, f := range plan.Files {
-			spec.Files["/"+path.Base(f.Target)] = []byte(f.Content)
+			key.WriteString(f.Target)
+			key.WriteByte(0)
+			key.WriteString(f.Content)
+			key.WriteByte(0)
 		}
-		op, md, err := rewrite.DirOp(spec, nil)
-		if err != nil {
-			return err
-		}
-		input, err := e.AddInput(op, md)
+		input, err := added.add(e, key.String(), func() (*pb.Op, *pb.OpMetadata, error) {
+			spec := rewrite.DirSpec{Files: map[string][]byte{}}
+			for _, f := range plan.Files {
+				spec.Files["/"+path.Base(f.Target)] = []byte(f.Content)
+			}
+			return rewrite.DirOp(spec, nil)
+		})
 		if err != nil {
 			return err
 		}
@@ -86,4 +97,27 @@ func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan) error {
 		exec.Meta.Args[i] = script
 	}
 	return nil
+}
+
+// addedOps are the ops apply added in one rewrite, by a key of what they
+// hold: a step like an earlier one reuses the op instead of building,
+// marshalling and digesting it again (the settings script is in most).
+type addedOps map[string]digest.Digest
+
+// add adds the op build makes, or the one added before under key, as an
+// input of e.
+func (a addedOps) add(e *rewrite.Exec, key string, build func() (*pb.Op, *pb.OpMetadata, error)) (pb.InputIndex, error) {
+	if dgst, ok := a[key]; ok {
+		return e.ReuseInput(dgst)
+	}
+	op, md, err := build()
+	if err != nil {
+		return 0, err
+	}
+	i, err := e.AddInput(op, md)
+	if err != nil {
+		return 0, err
+	}
+	a[key] = digest.Digest(e.Op.Inputs[i].Digest)
+	return i, nil
 }

@@ -31,6 +31,10 @@ type Config struct {
 	// rules.Step.ContextFile); nil when the context is unknown. No build
 	// arg sets it: the frontend or `cachefront plan` does.
 	ContextFile func(name string) ([]byte, error)
+	// parseAll has every step parsed and read by the rules, as if
+	// rules.Mentions found a program in each: tests check that skipping
+	// the others changes nothing.
+	parseAll bool
 }
 
 // ParseConfig reads cachefront's options from frontend opts.

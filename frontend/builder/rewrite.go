@@ -15,6 +15,7 @@ import (
 // modified; with nothing to change, the result is byte-identical to it.
 func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, error) {
 	var reports []*StepReport
+	added := addedOps{}
 	out, err := rewrite.Definition(def, func(e *rewrite.Exec) error {
 		r := newReport(e)
 		reports = append(reports, r)
@@ -28,13 +29,15 @@ func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, err
 		}
 		s, note := newStep(e, cfg)
 		if s == nil {
-			r.Notes = append(r.Notes, note)
+			if note != "" {
+				r.Notes = append(r.Notes, note)
+			}
 			return nil
 		}
 		plan := rules.Run(s, rules.All(), cfg.Skip)
 		settings := planSettings(s, e.Op.GetExec().GetMeta().GetArgs(), plan)
 		r.fill(plan, settings, cfg.Settings)
-		if err := apply(e, s, plan); err != nil {
+		if err := apply(e, s, plan, added); err != nil {
 			return errdefs.WithSource(errors.Wrap(err, "cachefront"), &errdefs.Source{Info: r.source, Ranges: r.ranges})
 		}
 		applySettings(e, settings, cfg.Settings)
