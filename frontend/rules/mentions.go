@@ -75,6 +75,16 @@ func programName(base string) string {
 	return base
 }
 
+// programsOf is every rule's Programs by rule name, made once: Run asks
+// for them on every step.
+var programsOf = sync.OnceValue(func() map[string][]string {
+	out := map[string][]string{}
+	for _, r := range All() {
+		out[r.Name()] = r.Programs()
+	}
+	return out
+})
+
 // programsRun returns the programs the commands of s run, as Programs
 // name them.
 func programsRun(s *Step) map[string]bool {
@@ -89,7 +99,11 @@ func programsRun(s *Step) map[string]bool {
 // r's programs: a rule reads no other commands, and most steps run the
 // programs of one or two rules.
 func runsAny(run map[string]bool, r Rule) bool {
-	for _, p := range r.Programs() {
+	progs, ok := programsOf()[r.Name()]
+	if !ok {
+		progs = r.Programs()
+	}
+	for _, p := range progs {
 		if run[p] {
 			return true
 		}

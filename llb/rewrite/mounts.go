@@ -41,7 +41,7 @@ func AddMount(exec *pb.ExecOp, m *pb.Mount) bool {
 func FindMount(exec *pb.ExecOp, dest string) (*pb.Mount, int) {
 	want := cleanDest(dest)
 	for i, m := range exec.GetMounts() {
-		if m != nil && cleanDest(m.Dest) == want {
+		if m != nil && (m.Dest == dest || cleanDest(m.Dest) == want) {
 			return m, i
 		}
 	}
