@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	cachefront "github.com/cachefront/cachefront/frontend/builder"
+	"github.com/moby/buildkit/solver/pb"
 )
 
 var corpus = flag.String("corpus", "", "a directory of Dockerfiles the conversion benchmark also converts (e.g. ../../../shared/corpus)")
@@ -29,6 +30,12 @@ func BenchmarkConvert(b *testing.B) {
 	}
 	b.Run("upstream", func(b *testing.B) { benchConvert(b, inputs, false) })
 	b.Run("cachefront", func(b *testing.B) { benchConvert(b, inputs, true) })
+	b.Run("ratio", func(b *testing.B) {
+		c := measureConvert(inputs, max(b.N, 3))
+		b.ReportMetric(c.Ratio, "ratio")
+		b.ReportMetric(c.NoopRatio, "noop-rewrite-ratio")
+		b.ReportMetric(c.ParseRatio, "parse-ratio")
+	})
 }
 
 // Every scenario's two Dockerfiles convert, and cachefront gives every
@@ -78,6 +85,38 @@ func TestChangesApply(t *testing.T) {
 		for _, c := range s.changes {
 			if err := c.apply("scenarios", dir); err != nil {
 				t.Errorf("%s: %v", s.name, err)
+			}
+		}
+	}
+}
+
+// BenchmarkRewrite measures cachefront's rewrite alone, on the definitions
+// upstream's conversion gives for the same Dockerfiles as BenchmarkConvert.
+func BenchmarkRewrite(b *testing.B) {
+	dirs := []string{filepath.Join("..", "..", "examples"), "scenarios"}
+	if *corpus != "" {
+		dirs = append(dirs, *corpus)
+	}
+	inputs, err := convertInputs(dirs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defs := make([]*pb.Definition, len(inputs))
+	for i, d := range inputs {
+		if defs[i], _, err = cachefront.Convert(context.Background(), d.dt, cachefront.PlanOpt{Filename: d.path}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cfg, err := cachefront.ParseConfig(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, def := range defs {
+			if _, _, err := cachefront.Rewrite(def, cfg); err != nil {
+				b.Fatal(err)
 			}
 		}
 	}

@@ -69,10 +69,10 @@ func run() error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "conversion benchmark over %d Dockerfiles\n", len(inputs))
-	c := measureConvert(inputs)
+	c := measureConvert(inputs, convertRounds)
 	rep.Convert = &c
 	fmt.Fprintf(os.Stderr, "  upstream %v/op, cachefront %v/op: ratio %.2f\n",
-		time.Duration(c.Upstream.NsPerOp()), time.Duration(c.Cachefront.NsPerOp()), c.Ratio)
+		c.Upstream, c.Cachefront, c.Ratio)
 
 	if *from != "" {
 		recs, err := readJSON(*from)
