@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Changed ops other than source and build ops are marshalled with
@@ -151,4 +152,35 @@ func TestExecReuseInput(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, count)
+}
+
+// marshalOp's MarshalVT path holds only while ops other than source and
+// build ops have no map field anywhere (maps are what MarshalVT writes in
+// iteration order): a BuildKit upgrade that adds one fails here.
+func TestNoMapsOutsideSourceAndBuildOps(t *testing.T) {
+	t.Parallel()
+	seen := map[protoreflect.FullName]bool{}
+	var walk func(md protoreflect.MessageDescriptor, path string)
+	walk = func(md protoreflect.MessageDescriptor, path string) {
+		if seen[md.FullName()] {
+			return
+		}
+		seen[md.FullName()] = true
+		fields := md.Fields()
+		for i := 0; i < fields.Len(); i++ {
+			f := fields.Get(i)
+			p := path + "." + string(f.Name())
+			switch {
+			case f.IsMap():
+				t.Errorf("%s is a map: marshalOp must not use MarshalVT for ops that hold it", p)
+			case f.Kind() == protoreflect.MessageKind:
+				if p == "Op.source" || p == "Op.build" {
+					continue
+				}
+				walk(f.Message(), p)
+			}
+		}
+	}
+	walk((&pb.Op{}).ProtoReflect().Descriptor(), "Op")
+	require.True(t, seen["pb.ExecOp"] && seen["pb.FileOp"], "the walk reached the ops it guards")
 }
