@@ -47,6 +47,7 @@ func run() error {
 		corpusDir = flag.String("corpus", "", "a directory of Dockerfiles the conversion benchmark also converts")
 		builds    = flag.Bool("builds", true, "run the builds (false: conversion benchmark only)")
 		from      = flag.String("from", "", "report the records of an earlier run's -json file instead of building")
+		steps     = flag.Int("steps", 0, "log each build's N slowest steps, as BuildKit timed them")
 		slowCold  = flag.Bool("slow-cold", true, "build cold on every link (false: the other links' warm phases start from a copy of the first link's cold state, and their cold builds are not measured)")
 	)
 	flag.Parse()
@@ -90,6 +91,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
+		b.steps = *steps
 		defer b.close()
 		chosen, err := pick(*only)
 		if err != nil {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +59,7 @@ type bench struct {
 	registry string            // the npm registry the host uses
 	bases    map[string]string // base image name → named context
 	log      io.Writer
+	steps    int // how many of each build's slowest steps to log (-steps)
 }
 
 // sequence builds s with v: cold on a buildkitd started empty, as a
@@ -150,7 +153,28 @@ func (b *bench) build(d *testenv.Buildkitd, s scenario, v variant, l link, run, 
 		return r, errors.Errorf("%s %s %s (%s link): %v\n%s", s.name, v.name, r.Phase, l.name, err, tail(build.Logs.String(), 40))
 	}
 	fmt.Fprintf(b.log, "  %-6s %-10s %-9s %-7s %7.1f s %10s\n", s.name, v.name, r.Phase, l.name, r.Seconds, size(r.UpstreamBytes))
+	b.logSteps(build)
 	return r, nil
+}
+
+// logSteps logs the b.steps slowest steps of a build as BuildKit timed
+// them, to find out where a variant's time goes.
+func (b *bench) logSteps(build *testenv.Build) {
+	type step struct {
+		name string
+		took time.Duration
+	}
+	var steps []step
+	for name, v := range build.Vertices {
+		if v.Started != nil && v.Completed != nil && !v.Cached {
+			steps = append(steps, step{name, v.Completed.Sub(*v.Started)})
+		}
+	}
+	slices.SortFunc(steps, func(a, b step) int { return cmp.Compare(b.took, a.took) })
+	for _, st := range steps[:min(b.steps, len(steps))] {
+		name := strings.ReplaceAll(st.name, "\n", " ")
+		fmt.Fprintf(b.log, "      %6.2f s  %s\n", st.took.Seconds(), name[:min(len(name), 100)])
+	}
 }
 
 // attrs are every build's frontend options: the bases as named contexts,
