@@ -87,8 +87,9 @@ type Rule interface {
 	Name() string
 	// Programs are the base names of every program Apply reads a command
 	// of ("apt-get", "npx"); "python" stands for python3 and python3.N
-	// too, and "pip" for pip3 and pip3.N. Steps that name none of any
-	// rule's programs are not parsed (see Mentions).
+	// too, and "pip" for pip3 and pip3.N. Run asks a rule only about
+	// steps that run one of them, and steps that name none of any rule's
+	// are not parsed (see Mentions).
 	Programs() []string
 	// Apply adds to p what s needs; it does nothing when s does not run
 	// the manager.
