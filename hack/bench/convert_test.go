@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	cachefront "github.com/cachefront/cachefront/frontend/builder"
-	"github.com/moby/buildkit/solver/pb"
 )
 
 var corpus = flag.String("corpus", "", "a directory of Dockerfiles the conversion benchmark also converts (e.g. ../../../shared/corpus)")
@@ -17,17 +16,7 @@ var corpus = flag.String("corpus", "", "a directory of Dockerfiles the conversio
 // scenarios' and -corpus's Dockerfiles to LLB, as upstream does it and with
 // cachefront's rewrite after it.
 func BenchmarkConvert(b *testing.B) {
-	dirs := []string{filepath.Join("..", "..", "examples"), "scenarios"}
-	if *corpus != "" {
-		dirs = append(dirs, *corpus)
-	}
-	inputs, err := convertInputs(dirs...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if len(inputs) == 0 {
-		b.Fatal("no Dockerfiles to convert")
-	}
+	inputs := benchInputs(b)
 	b.Run("upstream", func(b *testing.B) { benchConvert(b, inputs, false) })
 	b.Run("cachefront", func(b *testing.B) { benchConvert(b, inputs, true) })
 	b.Run("ratio", func(b *testing.B) {
@@ -93,20 +82,7 @@ func TestChangesApply(t *testing.T) {
 // BenchmarkRewrite measures cachefront's rewrite alone, on the definitions
 // upstream's conversion gives for the same Dockerfiles as BenchmarkConvert.
 func BenchmarkRewrite(b *testing.B) {
-	dirs := []string{filepath.Join("..", "..", "examples"), "scenarios"}
-	if *corpus != "" {
-		dirs = append(dirs, *corpus)
-	}
-	inputs, err := convertInputs(dirs...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defs := make([]*pb.Definition, len(inputs))
-	for i, d := range inputs {
-		if defs[i], _, err = cachefront.Convert(context.Background(), d.dt, cachefront.PlanOpt{Filename: d.path}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	defs, _ := floorInputs(benchInputs(b))
 	cfg, err := cachefront.ParseConfig(nil)
 	if err != nil {
 		b.Fatal(err)
@@ -120,4 +96,21 @@ func BenchmarkRewrite(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchInputs are the Dockerfiles the conversion benchmarks convert: the
+// examples', the scenarios' and -corpus's.
+func benchInputs(b *testing.B) []dockerfile {
+	dirs := []string{filepath.Join("..", "..", "examples"), "scenarios"}
+	if *corpus != "" {
+		dirs = append(dirs, *corpus)
+	}
+	inputs, err := convertInputs(dirs...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(inputs) == 0 {
+		b.Fatal("no Dockerfiles to convert")
+	}
+	return inputs
 }
