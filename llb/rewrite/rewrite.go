@@ -86,6 +86,8 @@ type rewriter struct {
 	byOrig map[digest.Digest]*node // original digest -> op of def
 	byNew  map[digest.Digest]*node // current digest -> first op with it (visited or added)
 	source *pb.Source              // def.Source, handed to Funcs read-only
+	// consumers maps an original digest to the ops of def that use it, once Private needs it.
+	consumers map[digest.Digest][]*node
 }
 
 func newRewriter(def *pb.Definition, fn Func) (*rewriter, error) {

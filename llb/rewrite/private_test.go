@@ -1,0 +1,110 @@
+package rewrite_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/cachefront/cachefront/llb/rewrite"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+	"github.com/stretchr/testify/require"
+)
+
+// A builder stage's module store stays private when nothing but its own
+// later RUNs (and those of stages built FROM it) sees it.
+func TestPrivate(t *testing.T) {
+	t.Parallel()
+	const build = "FROM golang:1.26 AS build\nWORKDIR /src\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN go build -o /out/app .\n"
+	for _, tc := range []struct {
+		name, dockerfile, target string
+		reject                   string // a script accept refuses
+		// want is the scripts of the later execs, nil when not private.
+		want []string
+	}{
+		{name: "binary copied out", dockerfile: build + "FROM debian\nCOPY --from=build /out/app /app\n",
+			want: []string{"go build -o /out/app ."}},
+		{name: "copy --link", dockerfile: build + "FROM debian\nCOPY --link --from=build /out/app /app\n",
+			want: []string{"go build -o /out/app ."}},
+		{name: "mounted elsewhere", dockerfile: build + "FROM debian\nRUN --mount=from=build,source=/out,target=/o cp /o/app /app\n",
+			want: []string{"go build -o /out/app ."}},
+		{name: "stage built on", dockerfile: build + "FROM build AS test\nRUN go vet ./...\nFROM debian\nCOPY --from=build /out/app /app\nCOPY --from=test /src/report /report\n",
+			want: []string{"go build -o /out/app .", "go vet ./..."}},
+		{name: "single stage", dockerfile: build},
+		{name: "target", dockerfile: build + "FROM debian\nCOPY --from=build /out/app /app\n", target: "build"},
+		{name: "tree copied", dockerfile: build + "FROM debian\nCOPY --from=build /go /go\n"},
+		{name: "part of the tree copied", dockerfile: build + "FROM debian\nCOPY --from=build /go/pkg/mod/cache /c\n"},
+		{name: "wildcard", dockerfile: build + "FROM debian\nCOPY --from=build /g* /g\n"},
+		{name: "root mounted", dockerfile: build + "FROM debian\nRUN --mount=from=build,target=/b ls /b\n"},
+		{name: "later step refused", dockerfile: build + "FROM debian\nCOPY --from=build /out/app /app\n", reject: "go build -o /out/app ."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			def := convert(t, tc.dockerfile, tc.target)
+			byDigest := map[string]string{}
+			for _, op := range opsList(t, def) {
+				if ex := op.op.GetExec(); ex != nil {
+					byDigest[op.dgst] = script(ex)
+				}
+			}
+			var got []string
+			private, ran := false, false
+			_, err := rewrite.Definition(def, func(e *rewrite.Exec) error {
+				if script(e.Op.GetExec()) != "go mod download" {
+					return nil
+				}
+				ran = true
+				var execs []string
+				ds, ok := e.Private("/go/pkg/mod", func(_ digest.Digest, op *pb.Op) bool { return script(op.GetExec()) != tc.reject })
+				for _, d := range ds {
+					execs = append(execs, byDigest[string(d)])
+				}
+				got, private = execs, ok
+				return nil
+			})
+			require.NoError(t, err)
+			require.True(t, ran)
+			require.Equal(t, tc.want != nil, private, "%v", got)
+			if private {
+				require.Equal(t, tc.want, got)
+			}
+		})
+	}
+}
+
+func script(ex *pb.ExecOp) string {
+	args := ex.GetMeta().GetArgs()
+	if len(args) == 0 {
+		return ""
+	}
+	return args[len(args)-1]
+}
+
+type digestedOp struct {
+	dgst string
+	op   *pb.Op
+}
+
+func opsList(t *testing.T, def *pb.Definition) []digestedOp {
+	ops, order := opsOf(t, def)
+	var out []digestedOp
+	for _, d := range order {
+		out = append(out, digestedOp{string(d), ops[d]})
+	}
+	return out
+}
+
+func convert(t *testing.T, dockerfile, target string) *pb.Definition {
+	ctx := context.Background()
+	res, err := dockerfile2llb.Dockerfile2LLB(ctx, []byte(dockerfile), dockerfile2llb.ConvertOpt{
+		Config:         dockerui.Config{Target: target},
+		TargetPlatform: &linuxAmd64,
+		MainContext:    dockerui.DefaultMainContext(),
+		MetaResolver:   fakeResolver{},
+	})
+	require.NoError(t, err)
+	def, err := res.State.Marshal(ctx, llb.Platform(linuxAmd64))
+	require.NoError(t, err)
+	return def.ToPB()
+}
