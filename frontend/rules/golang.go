@@ -12,7 +12,12 @@ import (
 // $GOMODCACHE/cache/download, which holds the zips and go.mod files in the
 // module proxy's layout. The extracted module tree beside it is a store that
 // later steps and stages read, so it stays in the image: the go command
-// re-extracts from the cached zips without downloading.
+// re-extracts from the cached zips without downloading. Where nothing but
+// later RUN steps reads the tree (Step.Private: a builder stage whose
+// binaries are copied out, the usual shape), all of $GOMODCACHE is cached
+// too, in those steps as well, as careful hand-written Dockerfiles do: a
+// rebuild after a dependency change then extracts only the new modules, and
+// the stage's layers no longer carry the tree.
 //
 // xx-go (tonistiigi/xx) is go with GOOS, GOARCH and a C cross compiler set
 // for TARGETPLATFORM, so it uses the same caches; `xx-go --wrap` only writes
@@ -29,7 +34,7 @@ var goDownloads = []string{"mod", "build", "install", "test", "run", "get", "gen
 func isGo(c shell.Command) bool { return c.Base() == "go" || c.Base() == "xx-go" }
 
 func (r golang) Apply(s *Step, p *Plan) {
-	var runs []shell.Command
+	var runs, cleans []shell.Command
 	for _, c := range s.Commands {
 		if !isGo(c) {
 			continue
@@ -38,12 +43,19 @@ func (r golang) Apply(s *Step, p *Plan) {
 		switch v := verb(w, "-C"); {
 		case v == "clean":
 			if slices.Contains(w, "-cache") || slices.Contains(w, "-modcache") {
-				p.neutralize(s, c, "go clean "+strings.Join(cleanFlags(w), " "), shell.Edit{Start: c.Start, End: c.End, Text: goClean(w)})
+				cleans = append(cleans, c)
 			}
 		case slices.Contains(goDownloads, v):
 			runs = append(runs, c)
 		}
 	}
+	tree := false
+	defer func() {
+		for _, c := range cleans {
+			w := c.Words()
+			p.neutralize(s, c, "go clean "+strings.Join(cleanFlags(w), " "), shell.Edit{Start: c.Start, End: c.End, Text: goClean(w, tree)})
+		}
+	}()
 	if len(runs) == 0 {
 		return
 	}
@@ -77,6 +89,11 @@ func (r golang) Apply(s *Step, p *Plan) {
 		// could then not write $GOMODCACHE itself (seen on the test bed).
 		p.note("go: module downloads are not cached for user " + owner + ": the mount's missing parent directories would be created as root, and go could not write " + modcache)
 	default:
+		if s.Private != nil && s.Private(modcache) {
+			tree = true
+			p.addMount(Mount{Target: modcache, ID: s.id("go-modcache"), Sharing: Shared, Owner: owner})
+			p.note("go: the whole module cache is mounted, here and in the later steps that build on this one: nothing else reads " + modcache)
+		}
 		p.addMount(Mount{Target: path.Join(modcache, "cache/download"), ID: s.id("go-mod"), Sharing: Shared, Owner: owner})
 	}
 }
@@ -110,9 +127,10 @@ func cleanFlags(w []string) []string {
 // goClean replaces `go clean -cache/-modcache`. The build cache is mounted,
 // so cleaning it would only empty the shared cache: that part becomes a
 // no-op. The module store stays in the image and is removed as the Dockerfile
-// meant, except the mounted download cache inside it.
-func goClean(w []string) string {
-	if !slices.Contains(w, "-modcache") {
+// meant, except the mounted download cache inside it; a store in a cache
+// (tree) is left alone too.
+func goClean(w []string, tree bool) string {
+	if !slices.Contains(w, "-modcache") || tree {
 		return "true"
 	}
 	return `{ d="$(go env GOMODCACHE)" && chmod -R u+w "$d" 2>/dev/null; ` +

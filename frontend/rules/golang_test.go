@@ -1,6 +1,11 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/cachefront/cachefront/frontend/shell"
+	"github.com/stretchr/testify/require"
+)
 
 // golangImage is the environment of the official Go image.
 var golangImage = map[string]string{"GOPATH": "/go", "GOTOOLCHAIN": "local"}
@@ -44,4 +49,50 @@ func TestGoThroughXX(t *testing.T) {
 			edited: "xx-go build ./... && true", neutral: []string{"go clean -cache"},
 		},
 	})
+}
+
+// In a step whose module store no image sees (Step.Private), all of
+// GOMODCACHE is a cache, the download cache stays mounted inside it, and
+// go clean -modcache no longer empties it.
+func TestGoPrivateModuleStore(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		script, edited string
+		private        bool
+		neutral        []string
+	}{
+		{script: "go mod download", private: true},
+		{script: "go mod download", private: false},
+		{script: "go build ./... && go clean -modcache", private: true, edited: "go build ./... && true", neutral: []string{"go clean -modcache"}},
+		{script: "go build ./... && go clean -modcache", private: false, neutral: []string{"go clean -modcache"}},
+	} {
+		s := step(t, tc.script, golangImage, "")
+		var asked []string
+		s.Private = func(dir string) bool {
+			asked = append(asked, dir)
+			return tc.private
+		}
+		p := checkedRun(t, s, All(), nil)
+		require.NotEmpty(t, asked, tc.script)
+		for _, dir := range asked {
+			require.Equal(t, "/go/pkg/mod", dir, tc.script)
+		}
+		want := map[string]string{"/run/cachefront/go-build": "cachefront/go-build/linux-amd64", "/go/pkg/mod/cache/download": "cachefront/go-mod"}
+		if tc.private {
+			want["/go/pkg/mod"] = "cachefront/go-modcache"
+		}
+		got := map[string]string{}
+		for _, m := range p.Mounts {
+			got[m.Target] = m.ID
+		}
+		require.Equal(t, want, got, tc.script)
+		require.Equal(t, tc.neutral, p.Neutralized, tc.script)
+		edited, err := shell.Splice(tc.script, p.Edits)
+		require.NoError(t, err)
+		if tc.edited != "" {
+			require.Equal(t, tc.edited, edited)
+		} else if !tc.private && len(tc.neutral) > 0 {
+			require.Contains(t, edited, `! -name download`, "the store outside the cache is removed as written")
+		}
+	}
 }

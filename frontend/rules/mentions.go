@@ -29,10 +29,7 @@ var programs = sync.OnceValue(func() map[string]bool {
 // false, no rule can act on the step.
 func Mentions(text string) bool {
 	set := programs()
-	word := make([]byte, 0, 64)
-	check := func() bool {
-		w := word
-		word = word[:0]
+	return anyWord(text, func(w []byte) bool {
 		if i := bytes.LastIndexByte(w, '/'); i >= 0 {
 			w = w[i+1:]
 		}
@@ -44,7 +41,31 @@ func Mentions(text string) bool {
 			return true
 		}
 		return (bytes.HasPrefix(w, []byte("python")) || bytes.HasPrefix(w, []byte("pip"))) && set[programName(string(w))]
-	}
+	})
+}
+
+// MayRemove reports whether text, a step's script or its exec-form words
+// joined by spaces, may remove or change files it did not make: it names
+// rm, rmdir, unlink, find, mv, chmod, chown, or a clean verb (go clean,
+// make clean). A step it reports false for can get a cache mount over a
+// directory an earlier step filled without its script being read.
+func MayRemove(text string) bool {
+	return anyWord(text, func(w []byte) bool {
+		if i := bytes.LastIndexByte(w, '/'); i >= 0 {
+			w = w[i+1:]
+		}
+		switch string(w) {
+		case "rm", "rmdir", "unlink", "find", "mv", "chmod", "chown", "shred":
+			return true
+		}
+		return false
+	})
+}
+
+// anyWord reports whether match accepts a word of text, read as Mentions
+// reads it.
+func anyWord(text string, match func(w []byte) bool) bool {
+	word := make([]byte, 0, 64)
 	for i := 0; i < len(text); i++ {
 		switch ch := text[i]; ch {
 		case '\\':
@@ -53,14 +74,15 @@ func Mentions(text string) bool {
 			}
 		case '"', '\'', 0: // quotes go; so do NUL bytes, which shells and mvdan.cc/sh drop
 		case ' ', '\t', '\n', '\r', ';', '&', '|', '(', ')', '<', '>', '`':
-			if len(word) > 0 && check() {
+			if len(word) > 0 && match(word) {
 				return true
 			}
+			word = word[:0]
 		default:
 			word = append(word, ch)
 		}
 	}
-	return len(word) > 0 && check()
+	return len(word) > 0 && match(word)
 }
 
 // programName folds versioned names into the one rules list: python3.12

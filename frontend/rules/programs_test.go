@@ -72,6 +72,26 @@ func TestMentions(t *testing.T) {
 	}
 }
 
+func TestMayRemove(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"go build -o /out/app .", false},
+		{"ls -l /src && make", false},
+		{"make clean && make", false},
+		{"rm -rf /tmp/x", true},
+		{"/bin/rm -f x", true},
+		{"cd /src;find . -name '*.o' -delete", true},
+		{"chown -R app /go", true},
+		{"sh -c 'r\\\nm -rf /go'", true},
+		{"echo format", false},
+	} {
+		require.Equal(t, tc.want, MayRemove(tc.text), tc.text)
+	}
+}
+
 // Every rule lists programs, and every program it lists is one Mentions
 // finds as a word.
 func TestProgramsListed(t *testing.T) {

@@ -52,6 +52,11 @@ type Step struct {
 	// and any other error when the file could not be read. nil when the
 	// context is unknown.
 	ContextFile func(name string) ([]byte, error)
+	// Private reports whether what the step leaves at dir (absolute)
+	// reaches no image, exported layer or other stage: nothing reads it
+	// but later RUN steps, which then get the same cache mount at dir.
+	// nil when unknown (false).
+	Private func(dir string) bool
 }
 
 // Mount is a cache mount a rule adds.
