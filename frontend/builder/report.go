@@ -9,7 +9,9 @@ import (
 
 	"github.com/cachefront/cachefront/frontend/rules"
 	"github.com/cachefront/cachefront/llb/rewrite"
+	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/pkg/errors"
 )
 
 // StepReport is what cachefront did to one RUN step. Its JSON form is the
@@ -58,6 +60,14 @@ func newReport(e *rewrite.Exec) *StepReport {
 		}
 	}
 	return r
+}
+
+// wrap gives err, if any, the step's Dockerfile location.
+func (r *StepReport) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errdefs.WithSource(errors.Wrap(err, "cachefront"), &errdefs.Source{Info: r.source, Ranges: r.ranges})
 }
 
 func (r *StepReport) fill(p *rules.Plan, settings []rules.Setting, values map[string]string) {

@@ -5,9 +5,7 @@ import (
 
 	"github.com/cachefront/cachefront/frontend/rules"
 	"github.com/cachefront/cachefront/llb/rewrite"
-	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
-	"github.com/pkg/errors"
 )
 
 // Rewrite adds package caches to every RUN step of def and returns the new
@@ -16,6 +14,8 @@ import (
 func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, error) {
 	var reports []*StepReport
 	added := addedOps{}
+	optOuts := optOuts{}
+	trees := &privateTrees{def: def, optOuts: optOuts}
 	out, err := rewrite.Definition(def, func(e *rewrite.Exec) error {
 		r := newReport(e)
 		reports = append(reports, r)
@@ -23,7 +23,7 @@ func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, err
 		case cfg.Off:
 			r.Notes = append(r.Notes, "CACHEFRONT=off: left as written")
 			return nil
-		case optedOut(e):
+		case optOuts.optedOut(e):
 			r.Notes = append(r.Notes, "# cachefront: off: left as written")
 			return nil
 		}
@@ -32,13 +32,24 @@ func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, err
 			if note != "" {
 				r.Notes = append(r.Notes, note)
 			}
-			return nil
+			// A step no rule reads may still build on a private tree.
+			if !trees.inherits(e) {
+				return nil
+			}
+			plan := &rules.Plan{}
+			trees.inherit(e, plan)
+			r.fill(plan, nil, nil)
+			return r.wrap(apply(e, nil, plan, added))
 		}
+		ask, record := trees.asker(e)
+		s.Private = ask
 		plan := rules.Run(s, rules.All(), cfg.Skip)
+		trees.inherit(e, plan)
+		record(plan, r.Line)
 		settings := planSettings(s, e.Op.GetExec().GetMeta().GetArgs(), plan)
 		r.fill(plan, settings, cfg.Settings)
 		if err := apply(e, s, plan, added); err != nil {
-			return errdefs.WithSource(errors.Wrap(err, "cachefront"), &errdefs.Source{Info: r.source, Ranges: r.ranges})
+			return r.wrap(err)
 		}
 		applySettings(e, settings, cfg.Settings)
 		return nil

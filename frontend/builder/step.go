@@ -126,17 +126,36 @@ func rootInput(exec *pb.ExecOp) pb.InputIndex {
 	return pb.Empty
 }
 
-// optedOut reports whether the Dockerfile line right above the step's RUN
-// is the comment `# cachefront: off`.
-func optedOut(e *rewrite.Exec) bool {
-	if e.Source == nil || len(e.Locations) == 0 {
+// optOuts tells, for the steps of one rewrite, whether the Dockerfile line
+// right above a step's RUN is the comment `# cachefront: off`. A Dockerfile
+// that never says "cachefront" has no such line, which spares looking for
+// each step's line in it.
+type optOuts map[*pb.SourceInfo]bool
+
+// optedOut reports it for e.
+func (o optOuts) optedOut(e *rewrite.Exec) bool {
+	return o.at(e.Source, e.Locations)
+}
+
+// at reports it for a step at locs in source.
+func (o optOuts) at(source *pb.Source, locs []*pb.Location) bool {
+	if source == nil || len(locs) == 0 {
 		return false
 	}
-	loc := e.Locations[0]
-	if int(loc.SourceIndex) >= len(e.Source.Infos) || len(loc.Ranges) == 0 {
+	loc := locs[0]
+	if int(loc.SourceIndex) >= len(source.Infos) || len(loc.Ranges) == 0 {
 		return false
 	}
-	line, ok := lineOf(e.Source.Infos[loc.SourceIndex].Data, int(loc.Ranges[0].Start.Line)-1)
+	info := source.Infos[loc.SourceIndex]
+	mentions, ok := o[info]
+	if !ok {
+		mentions = cachefrontWord.Match(info.Data)
+		o[info] = mentions
+	}
+	if !mentions {
+		return false
+	}
+	line, ok := lineOf(info.Data, int(loc.Ranges[0].Start.Line)-1)
 	return ok && optOut.Match(line)
 }
 
@@ -159,4 +178,7 @@ func lineOf(dt []byte, n int) ([]byte, bool) {
 	return dt, true
 }
 
-var optOut = regexp.MustCompile(`(?i)^\s*#\s*cachefront\s*:\s*off\s*$`)
+var (
+	optOut         = regexp.MustCompile(`(?i)^\s*#\s*cachefront\s*:\s*off\s*$`)
+	cachefrontWord = regexp.MustCompile(`(?i)cachefront`)
+)

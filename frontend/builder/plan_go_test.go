@@ -1,0 +1,70 @@
+package builder
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A builder stage's module store is cached whole only where no image,
+// exported layer or other stage can read it, and then in every step that
+// builds on the one that filled it.
+func TestPlanGoModuleTree(t *testing.T) {
+	t.Parallel()
+	const (
+		tree     = "/go/pkg/mod"
+		download = "/go/pkg/mod/cache/download"
+		build    = `FROM golang:1.26 AS build
+ENV GOPATH=/go
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+RUN ls -l /src
+COPY . .
+RUN go build -o /out/app . && go clean -modcache
+`
+	)
+	cases := []struct {
+		name, dockerfile, target string
+		// mounts are the targets of each RUN line's go cache mounts.
+		mounts map[int][]string
+	}{
+		{name: "binary copied out", dockerfile: build + "FROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{5: {tree, download}, 6: {tree}, 8: {tree, download}}},
+		{name: "the stage is the target", target: "build", dockerfile: build + "FROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{5: {download}, 6: nil, 8: {download}}},
+		{name: "one stage", dockerfile: build,
+			mounts: map[int][]string{5: {download}, 6: nil, 8: {download}}},
+		{name: "the store copied out", dockerfile: build + "FROM debian\nCOPY --from=build /go /go\n",
+			mounts: map[int][]string{5: {download}, 6: nil, 8: {download}}},
+		{name: "a later step removes files", dockerfile: build + "RUN rm -rf /tmp/*\nFROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{5: {download}, 6: nil, 8: {download}, 9: nil}},
+		{name: "a later step opted out", dockerfile: "FROM golang:1.26 AS build\nENV GOPATH=/go\nRUN go mod download\n# cachefront: off\nRUN go build -o /out/app .\nFROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{3: {download}, 5: nil}},
+		{name: "a stage built on it", dockerfile: build + "FROM build AS test\nRUN ls /src\nFROM debian\nCOPY --from=build /out/app /app\nCOPY --from=test /src/go.mod /go.mod\n",
+			mounts: map[int][]string{5: {tree, download}, 6: {tree}, 8: {tree, download}, 10: {tree}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := MakePlan(context.Background(), []byte(tc.dockerfile), PlanOpt{Target: tc.target})
+			require.NoError(t, err)
+			got := map[int][]string{}
+			for _, s := range p.Steps {
+				got[s.Line] = nil
+				for _, m := range s.Mounts {
+					switch m.Target {
+					case tree:
+						require.Equal(t, "cachefront/go-modcache", m.ID, "line %d", s.Line)
+					case download:
+						require.Equal(t, "cachefront/go-mod", m.ID, "line %d", s.Line)
+					default:
+						continue
+					}
+					got[s.Line] = append(got[s.Line], m.Target)
+				}
+			}
+			require.Equal(t, tc.mounts, got)
+		})
+	}
+}
