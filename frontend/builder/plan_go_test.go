@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -22,7 +23,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 RUN ls -l /src
 COPY . .
-RUN go build -o /out/app . && go clean -modcache
+RUN go build -o /out/app . && go clean -cache
 `
 	)
 	cases := []struct {
@@ -31,7 +32,7 @@ RUN go build -o /out/app . && go clean -modcache
 		mounts map[int][]string
 	}{
 		{name: "binary copied out", dockerfile: build + "FROM debian\nCOPY --from=build /out/app /app\n",
-			mounts: map[int][]string{5: {tree, download}, 6: {tree}, 8: {tree, download}}},
+			mounts: map[int][]string{5: {tree, download}, 6: {tree, download}, 8: {tree, download}}},
 		{name: "the stage is the target", target: "build", dockerfile: build + "FROM debian\nCOPY --from=build /out/app /app\n",
 			mounts: map[int][]string{5: {download}, 6: nil, 8: {download}}},
 		{name: "one stage", dockerfile: build,
@@ -42,8 +43,18 @@ RUN go build -o /out/app . && go clean -modcache
 			mounts: map[int][]string{5: {download}, 6: nil, 8: {download}, 9: nil}},
 		{name: "a later step opted out", dockerfile: "FROM golang:1.26 AS build\nENV GOPATH=/go\nRUN go mod download\n# cachefront: off\nRUN go build -o /out/app .\nFROM debian\nCOPY --from=build /out/app /app\n",
 			mounts: map[int][]string{3: {download}, 5: nil}},
+		{name: "a later step cleans the store", dockerfile: build + "RUN go clean -modcache\nFROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{5: {download}, 6: nil, 8: {download}, 9: nil}},
+		{name: "a later step runs offline", dockerfile: build + "RUN --network=none go vet ./...\nFROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{5: {tree, download}, 6: {tree, download}, 8: {tree, download}, 9: {tree, download}}},
+		{name: "the step runs offline", dockerfile: "FROM golang:1.26 AS build\nENV GOPATH=/go\nRUN --network=none go build -o /out/app .\nFROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{3: {download}}},
+		{name: "an earlier step ran go", dockerfile: "FROM golang:1.26 AS build\nENV GOPATH=/go\n# cachefront: off\nRUN go install x@v1\nRUN go build -o /out/app .\nFROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{4: nil, 5: {download}}},
+		{name: "its own mount above the store", dockerfile: build + "RUN --mount=type=cache,target=/go ls\nFROM debian\nCOPY --from=build /out/app /app\n",
+			mounts: map[int][]string{5: {tree, download}, 6: {tree, download}, 8: {tree, download}, 9: nil}},
 		{name: "a stage built on it", dockerfile: build + "FROM build AS test\nRUN ls /src\nFROM debian\nCOPY --from=build /out/app /app\nCOPY --from=test /src/go.mod /go.mod\n",
-			mounts: map[int][]string{5: {tree, download}, 6: {tree}, 8: {tree, download}, 10: {tree}}},
+			mounts: map[int][]string{5: {tree, download}, 6: {tree, download}, 8: {tree, download}, 10: {tree, download}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -63,6 +74,9 @@ RUN go build -o /out/app . && go clean -modcache
 					}
 					got[s.Line] = append(got[s.Line], m.Target)
 				}
+			}
+			for _, targets := range got {
+				slices.Sort(targets)
 			}
 			require.Equal(t, tc.mounts, got)
 		})

@@ -122,6 +122,9 @@ func Summary(reports []*StepReport) (string, []string) {
 			targets = append(targets, m.Target)
 		}
 		line := fmt.Sprintf("line %d: %s: cache %s", r.Line, strings.Join(r.Managers, ","), strings.Join(targets, " "))
+		if len(r.Managers) == 0 { // a step that builds on another's private tree
+			line = fmt.Sprintf("line %d: cache %s", r.Line, strings.Join(targets, " "))
+		}
 		if len(r.Neutralized) > 0 {
 			line += "; kept the cache from " + strings.Join(r.Neutralized, ", ")
 		}

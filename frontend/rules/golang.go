@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"path"
 	"slices"
 	"strings"
@@ -34,7 +35,7 @@ var goDownloads = []string{"mod", "build", "install", "test", "run", "get", "gen
 func isGo(c shell.Command) bool { return c.Base() == "go" || c.Base() == "xx-go" }
 
 func (r golang) Apply(s *Step, p *Plan) {
-	var runs, cleans []shell.Command
+	var runs []shell.Command
 	for _, c := range s.Commands {
 		if !isGo(c) {
 			continue
@@ -43,19 +44,12 @@ func (r golang) Apply(s *Step, p *Plan) {
 		switch v := verb(w, "-C"); {
 		case v == "clean":
 			if slices.Contains(w, "-cache") || slices.Contains(w, "-modcache") {
-				cleans = append(cleans, c)
+				p.neutralize(s, c, "go clean "+strings.Join(cleanFlags(w), " "), shell.Edit{Start: c.Start, End: c.End, Text: goClean(w)})
 			}
 		case slices.Contains(goDownloads, v):
 			runs = append(runs, c)
 		}
 	}
-	tree := false
-	defer func() {
-		for _, c := range cleans {
-			w := c.Words()
-			p.neutralize(s, c, "go clean "+strings.Join(cleanFlags(w), " "), shell.Edit{Start: c.Start, End: c.End, Text: goClean(w, tree)})
-		}
-	}()
 	if len(runs) == 0 {
 		return
 	}
@@ -89,13 +83,64 @@ func (r golang) Apply(s *Step, p *Plan) {
 		// could then not write $GOMODCACHE itself (seen on the test bed).
 		p.note("go: module downloads are not cached for user " + owner + ": the mount's missing parent directories would be created as root, and go could not write " + modcache)
 	default:
-		if s.Private != nil && s.Private(modcache) {
-			tree = true
+		if proxy, _ := s.env(c, "GOPROXY"); proxy != "off" && s.Private != nil && s.Private(modcache, goStoreKept(modcache)) {
 			p.addMount(Mount{Target: modcache, ID: s.id("go-modcache"), Sharing: Shared, Owner: owner})
 			p.note("go: the whole module cache is mounted, here and in the later steps that build on this one: nothing else reads " + modcache)
 		}
 		p.addMount(Mount{Target: path.Join(modcache, "cache/download"), ID: s.id("go-mod"), Sharing: Shared, Owner: owner})
 	}
+}
+
+// goStoreKept tells whether a step leaves the module store at dir to the
+// go command, so that a cache there holds what the layers would: it names
+// no path at, in or above dir (but /), no pkg/mod, GOMODCACHE, GOPATH or
+// -modcache, and does not work in or above dir (but /); a step before it
+// runs no go (it would have filled the store in its layer), a step after
+// it removes and re-owns nothing (rm of a parent fails on the mount point;
+// a chown changes the cache for every build).
+func goStoreKept(dir string) func(text, cwd string, when When) bool {
+	return func(text, cwd string, when When) bool {
+		for _, w := range []string{"pkg/mod", "GOMODCACHE", "GOPATH", "-modcache"} {
+			if strings.Contains(text, w) {
+				return false
+			}
+		}
+		if namesPath(text, dir) {
+			return false
+		}
+		switch when {
+		case Before:
+			return !runsGo(text)
+		case After:
+			if MayRemove(text) {
+				return false
+			}
+		}
+		return path.Clean("/"+cwd) == "/" || !within(dir, cwd) && !within(cwd, dir)
+	}
+}
+
+// runsGo reports whether text names go or xx-go as a word (see Mentions).
+func runsGo(text string) bool {
+	return anyWord(text, func(w []byte) bool {
+		if i := bytes.LastIndexByte(w, '/'); i >= 0 {
+			w = w[i+1:]
+		}
+		return string(w) == "go" || string(w) == "xx-go"
+	})
+}
+
+// namesPath reports whether a word of text holds an absolute path other
+// than / at, in or above dir (--output=/go counts).
+func namesPath(text, dir string) bool {
+	return anyWord(text, func(w []byte) bool {
+		i := bytes.IndexByte(w, '/')
+		if i < 0 {
+			return false
+		}
+		p := path.Clean(string(w[i:]))
+		return p != "/" && (within(p, dir) || within(dir, p))
+	})
 }
 
 // goModCache finds GOMODCACHE as the go command would: GOMODCACHE, else the
@@ -127,10 +172,10 @@ func cleanFlags(w []string) []string {
 // goClean replaces `go clean -cache/-modcache`. The build cache is mounted,
 // so cleaning it would only empty the shared cache: that part becomes a
 // no-op. The module store stays in the image and is removed as the Dockerfile
-// meant, except the mounted download cache inside it; a store in a cache
-// (tree) is left alone too.
-func goClean(w []string, tree bool) string {
-	if !slices.Contains(w, "-modcache") || tree {
+// meant, except the mounted download cache inside it. (A store cached whole
+// is never cleaned: a step that names -modcache keeps it in the image.)
+func goClean(w []string) string {
+	if !slices.Contains(w, "-modcache") {
 		return "true"
 	}
 	return `{ d="$(go env GOMODCACHE)" && chmod -R u+w "$d" 2>/dev/null; ` +

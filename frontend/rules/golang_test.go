@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cachefront/cachefront/frontend/shell"
@@ -57,20 +58,20 @@ func TestGoThroughXX(t *testing.T) {
 func TestGoPrivateModuleStore(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		script, edited string
-		private        bool
-		neutral        []string
+		script  string
+		private bool
+		neutral []string
 	}{
 		{script: "go mod download", private: true},
 		{script: "go mod download", private: false},
-		{script: "go build ./... && go clean -modcache", private: true, edited: "go build ./... && true", neutral: []string{"go clean -modcache"}},
-		{script: "go build ./... && go clean -modcache", private: false, neutral: []string{"go clean -modcache"}},
+		// A step that cleans the store keeps it in the image.
+		{script: "go build ./... && go clean -modcache", private: true, neutral: []string{"go clean -modcache"}},
 	} {
 		s := step(t, tc.script, golangImage, "")
 		var asked []string
-		s.Private = func(dir string) bool {
+		s.Private = func(dir string, keeps func(string, string, When) bool) bool {
 			asked = append(asked, dir)
-			return tc.private
+			return tc.private && keeps(s.Script, "/src", Self)
 		}
 		p := checkedRun(t, s, All(), nil)
 		require.NotEmpty(t, asked, tc.script)
@@ -78,7 +79,7 @@ func TestGoPrivateModuleStore(t *testing.T) {
 			require.Equal(t, "/go/pkg/mod", dir, tc.script)
 		}
 		want := map[string]string{"/run/cachefront/go-build": "cachefront/go-build/linux-amd64", "/go/pkg/mod/cache/download": "cachefront/go-mod"}
-		if tc.private {
+		if tc.private && !strings.Contains(tc.script, "-modcache") {
 			want["/go/pkg/mod"] = "cachefront/go-modcache"
 		}
 		got := map[string]string{}
@@ -89,10 +90,40 @@ func TestGoPrivateModuleStore(t *testing.T) {
 		require.Equal(t, tc.neutral, p.Neutralized, tc.script)
 		edited, err := shell.Splice(tc.script, p.Edits)
 		require.NoError(t, err)
-		if tc.edited != "" {
-			require.Equal(t, tc.edited, edited)
-		} else if !tc.private && len(tc.neutral) > 0 {
+		if len(tc.neutral) > 0 {
 			require.Contains(t, edited, `! -name download`, "the store outside the cache is removed as written")
 		}
+	}
+}
+
+// What a step before, after or at the one whose module store is private
+// may do for the store to stay go's: a cache at /go/pkg/mod must hold what
+// the layers would.
+func TestGoStoreKept(t *testing.T) {
+	t.Parallel()
+	keeps := goStoreKept("/go/pkg/mod")
+	for _, tc := range []struct {
+		text, cwd string
+		when      When
+		want      bool
+	}{
+		{"go mod download", "/src", Self, true},
+		{"go mod download", "/go", Self, false}, // relative paths reach the store
+		{"go mod download", "/", Self, true},
+		{"go mod download && cp -r /go/pkg/mod /vendor", "/src", Self, false},
+		{"apk add --no-cache git", "/go", Before, true},
+		{"apt-get update && rm -rf /var/lib/apt/lists/*", "/", Before, true},
+		{"go install golang.org/x/tools/cmd/stringer@latest", "/", Before, false},
+		{"mkdir -p /go && tar xf mods.tgz -C /go", "/", Before, false},
+		{"CGO_ENABLED=0 go build -o /out/app .", "/src", After, true},
+		{"make && ls -l /out", "/src", After, true},
+		{"go clean -modcache", "/src", After, false},
+		{"sed -i s/a/b/ $GOPATH/pkg/mod/x@v1/a.go", "/src", After, false},
+		{"tar czf /out/mods.tgz --directory=/go .", "/src", After, false},
+		{"rm -rf /tmp/build", "/src", After, false},
+		{"chown -R app /srv", "/src", After, false},
+		{"ls /", "/src", After, true},
+	} {
+		require.Equal(t, tc.want, keeps(tc.text, tc.cwd, tc.when), "%q in %s (%d)", tc.text, tc.cwd, tc.when)
 	}
 }

@@ -52,12 +52,25 @@ type Step struct {
 	// and any other error when the file could not be read. nil when the
 	// context is unknown.
 	ContextFile func(name string) ([]byte, error)
-	// Private reports whether what the step leaves at dir (absolute)
-	// reaches no image, exported layer or other stage: nothing reads it
-	// but later RUN steps, which then get the same cache mount at dir.
-	// nil when unknown (false).
-	Private func(dir string) bool
+	// Private reports whether dir (absolute) is the step's own, from the
+	// base image on, and what the step leaves there reaches no image,
+	// exported layer or other stage: nothing reads it but later RUN steps,
+	// which then get the same cache mount at dir (and those within it).
+	// keeps tells, for a RUN step before or after this one, or this one,
+	// by its text (script, or exec-form words joined by spaces) and working
+	// directory, that it leaves dir to the manager. nil when unknown (false).
+	Private func(dir string, keeps func(text, cwd string, when When) bool) bool
 }
+
+// When places a step relative to the one Step.Private is asked for.
+type When int
+
+// Places of a step.
+const (
+	Before When = iota
+	Self
+	After
+)
 
 // Mount is a cache mount a rule adds.
 type Mount struct {

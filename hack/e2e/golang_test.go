@@ -11,8 +11,9 @@ import (
 )
 
 // A builder stage whose binary is copied out keeps its module store in a
-// cache rather than its layers: after the build the cache holds the
-// modules, and the image has the binary. Built as the target itself, the
+// cache rather than its layers: the later steps of the stage mount it too,
+// after the build the cache holds the modules, and the image has the
+// binary. Built as the target itself, the
 // same stage keeps the store in the image, as upstream builds it.
 func TestGoModuleStore(t *testing.T) {
 	bed := testenv.Require(t)
@@ -36,11 +37,13 @@ ENV GOPATH=/go TEST_RUN=` + run + `
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
+RUN cat /proc/self/mountinfo >/out.mounts
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -o /out/hello .
+RUN CGO_ENABLED=0 go build -trimpath -o /out/hello . && cat /proc/self/mountinfo >/out/build.mounts
 
 FROM debian:bookworm
 COPY --from=build /out/hello /usr/local/bin/hello
+COPY --from=build /out.mounts /out/build.mounts /
 `
 	}
 	files["Dockerfile"] = dockerfile(ns)
@@ -55,6 +58,14 @@ COPY --from=build /out/hello /usr/local/bin/hello
 	}
 	if bin, err := testenv.TarFile(out, "/usr/local/bin/hello"); err != nil || len(bin) < 1<<20 {
 		t.Fatalf("no binary in the image (%d bytes, %v)", len(bin), err)
+	}
+	// The steps built on the download's see the store through the same
+	// cache, the one that names no package manager too.
+	for _, f := range []string{"/out.mounts", "/build.mounts"} {
+		mounts, err := testenv.TarFile(out, f)
+		if err != nil || !strings.Contains(mounts, " /go/pkg/mod ") || !strings.Contains(mounts, " /go/pkg/mod/cache/download ") {
+			t.Fatalf("%s: the step had no cache mount at the module store (%v):\n%s", f, err, mounts)
+		}
 	}
 
 	// The store's cache, read by a step of another build that mounts it

@@ -8,26 +8,91 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-// Private reports whether what this exec leaves at dir in its root filesystem stays among later
-// execs: every op that receives that filesystem, directly or through others, is an exec running on
-// it (a later RUN of the stage, or of a stage built FROM it) that accept takes, a file op that
-// only builds on it or copies out of it paths that do not overlap dir (COPY --from=stage
-// /app/bin), or a merge op passing it on to such ops; no other op (a build or diff op, a mount
-// of it elsewhere that can see dir) and not the definition's result. It then returns the
-// original digests of those execs, in the order they were found: a cache mounted at dir in this
-// exec and in all of them gives each the same dir the image's layers would have, while no image,
-// layer the build exports, or other stage sees it.
+// Private reports whether dir (absolute) of this exec's root filesystem is the exec's own and
+// stays among later execs, so that a cache mounted at dir in this exec and in all of them gives
+// each the same dir the layers would have held, while no image, exported layer or other stage
+// sees it. It returns the original digests of those later execs, in the order found.
 //
-// accept sees each such exec as it is in def (read-only), with its digest there. A symlink in the tree that a copy
-// follows into dir is not seen; copies name their sources with literal paths in what
-// Dockerfiles give.
-func (e *Exec) Private(dir string, accept func(dgst digest.Digest, op *pb.Op) bool) ([]digest.Digest, bool) {
+// Later: every op that receives this exec's root filesystem, directly or through others, is an
+// exec running on it (a later RUN of the stage, or of a stage built FROM it) that accept takes,
+// a file op that builds on it without writing at, in or above dir (COPY . /src) or copies out
+// of it paths that do not overlap dir (COPY --from=stage /app/bin), or a merge op passing it on;
+// no other op (a build or diff op, a mount of it elsewhere that can see dir), and not the
+// definition's result.
+//
+// Before: on the chain of root filesystems the exec builds on, back to its base image, every
+// exec is one accept takes (with before set), and no file op or merged layer writes at, in or
+// above dir. What the base image itself holds at dir is not known here.
+//
+// accept sees each exec as it is in def (read-only), with its digest there. A symlink that a
+// copy follows into dir is not seen; Dockerfile copies name their sources with literal paths.
+func (e *Exec) Private(dir string, accept func(dgst digest.Digest, op *pb.Op, before bool) bool) ([]digest.Digest, bool) {
 	root, _ := FindMount(e.Op.GetExec(), pb.RootMount)
 	if root == nil || root.Selector != "" || !path.IsAbs(dir) {
 		return nil, false
 	}
 	dir = path.Clean(dir)
-	r := e.r
+	if !e.r.ownTree(e.Op.Inputs, root.Input, dir, accept) {
+		return nil, false
+	}
+	return e.r.laterExecs(e.orig, root.Output, dir, accept)
+}
+
+// ownTree walks back from input in of an exec through the root filesystems it builds on.
+// Every op on the way has been visited: inputs name current digests.
+func (r *rewriter) ownTree(inputs []*pb.Input, in int64, dir string, accept func(digest.Digest, *pb.Op, bool) bool) bool {
+	for steps := 0; steps <= len(r.byNew); steps++ {
+		if in == int64(pb.Empty) {
+			return true
+		}
+		if in < 0 || in >= int64(len(inputs)) || inputs[in] == nil {
+			return false
+		}
+		n, ok := r.byNew[digest.Digest(inputs[in].Digest)]
+		if !ok {
+			return false
+		}
+		out := inputs[in].Index
+		switch o := n.op.Op.(type) {
+		case *pb.Op_Source:
+			return true
+		case *pb.Op_Exec:
+			if !accept(n.orig, n.origOp, true) {
+				return false
+			}
+		case *pb.Op_File:
+			for _, a := range o.File.GetActions() {
+				if a == nil || writesAt(a, dir) {
+					return false
+				}
+			}
+		case *pb.Op_Merge:
+			for _, mi := range o.Merge.GetInputs()[1:] {
+				if mi == nil || mi.Input < 0 || mi.Input >= int64(len(n.op.Inputs)) {
+					return false
+				}
+				layer, ok := r.byNew[digest.Digest(n.op.Inputs[mi.Input].Digest)]
+				if !ok || layer.op.GetFile() == nil {
+					return false
+				}
+				for _, a := range layer.op.GetFile().GetActions() {
+					if a == nil || writesAt(a, dir) {
+						return false
+					}
+				}
+			}
+		default:
+			return false
+		}
+		inputs, in = n.op.Inputs, baseInput(n.op, out)
+	}
+	return false
+}
+
+// laterExecs walks forward from output out of the exec dgst (see Private). The ops it reaches
+// depend on that exec, so none has been visited yet: their inputs still name original digests.
+// (Func sees an op after its inputs' visits: the ops reached are unvisited or on the stack.)
+func (r *rewriter) laterExecs(dgst digest.Digest, out int64, dir string, accept func(digest.Digest, *pb.Op, bool) bool) ([]digest.Digest, bool) {
 	if r.consumers == nil {
 		r.consumers = consumersOf(r.nodes)
 	}
@@ -36,7 +101,7 @@ func (e *Exec) Private(dir string, accept func(dgst digest.Digest, op *pb.Op) bo
 		out  int64
 	}
 	var execs []digest.Digest
-	queue := []output{{e.orig, root.Output}}
+	queue := []output{{dgst, out}}
 	seen := map[output]bool{}
 	for len(queue) > 0 {
 		o := queue[0]
@@ -49,6 +114,9 @@ func (e *Exec) Private(dir string, accept func(dgst digest.Digest, op *pb.Op) bo
 			return nil, false
 		}
 		for _, c := range r.consumers[o.dgst] {
+			if c.state == visited {
+				continue // indexed before its visit; a visited op is no later op
+			}
 			for i, in := range c.origOp.Inputs {
 				if in.Digest != string(o.dgst) || in.Index != o.out {
 					continue
@@ -58,7 +126,7 @@ func (e *Exec) Private(dir string, accept func(dgst digest.Digest, op *pb.Op) bo
 					return nil, false
 				}
 				if c.origOp.GetExec() != nil && len(next) > 0 {
-					if !accept(c.orig, c.origOp) {
+					if !accept(c.orig, c.origOp, false) {
 						return nil, false
 					}
 					execs = append(execs, c.orig)
@@ -73,7 +141,7 @@ func (e *Exec) Private(dir string, accept func(dgst digest.Digest, op *pb.Op) bo
 }
 
 // carried returns the outputs of op that carry input i on, and false when op can see dir in
-// that input otherwise than by building on it.
+// that input otherwise than by building on it, or writes at, in or above dir.
 func carried(op *pb.Op, i int64, dir string) (outputs []int64, ok bool) {
 	switch o := op.Op.(type) {
 	case *pb.Op_Exec:
@@ -103,7 +171,7 @@ func carried(op *pb.Op, i int64, dir string) (outputs []int64, ok bool) {
 		}
 		for k, a := range actions {
 			if a == nil {
-				continue
+				return nil, false
 			}
 			if from(a.SecondaryInput) {
 				cp := a.GetCopy()
@@ -112,6 +180,9 @@ func carried(op *pb.Op, i int64, dir string) (outputs []int64, ok bool) {
 				}
 			}
 			if from(a.Input) {
+				if writesAt(a, dir) {
+					return nil, false
+				}
 				carries[k] = true
 				if a.Output >= 0 {
 					outputs = append(outputs, a.Output)
@@ -125,10 +196,33 @@ func carried(op *pb.Op, i int64, dir string) (outputs []int64, ok bool) {
 	return nil, false
 }
 
-// consumersOf maps each op's digest to the ops that name it as an input.
+// writesAt reports whether a may write at, in or above dir (mkdir -p of a parent, as WORKDIR
+// /go does, creates nothing in dir).
+func writesAt(a *pb.FileAction, dir string) bool {
+	switch x := a.Action.(type) {
+	case *pb.FileAction_Copy:
+		return overlaps(x.Copy.Dest, dir)
+	case *pb.FileAction_Mkdir:
+		return within(x.Mkdir.Path, dir)
+	case *pb.FileAction_Mkfile:
+		return within(x.Mkfile.Path, dir)
+	case *pb.FileAction_Rm:
+		return overlaps(x.Rm.Path, dir)
+	case *pb.FileAction_Symlink:
+		return overlaps(x.Symlink.Newpath, dir)
+	}
+	return true
+}
+
+// consumersOf maps each op's digest to the ops that name it as an input. Visited ops are left
+// out: their inputs name new digests, and they are no later ops of the exec being visited. (Ops
+// on the visit's stack are in: their inputs are rewritten only after their own inputs' visits.)
 func consumersOf(nodes []*node) map[digest.Digest][]*node {
 	m := map[digest.Digest][]*node{}
 	for _, n := range nodes {
+		if n.state == visited {
+			continue
+		}
 		var last digest.Digest
 		for _, in := range n.origOp.Inputs {
 			if d := digest.Digest(in.Digest); d != last {
@@ -155,11 +249,15 @@ func (r *rewriter) isResult(dgst digest.Digest, out int64) bool {
 	return false
 }
 
-// overlaps reports whether a and b (absolute, "" meaning "/") are the same path or one holds
-// the other.
+// overlaps reports whether a and b ("" meaning "/") are the same path or one holds the other.
 func overlaps(a, b string) bool {
-	a, b = path.Clean("/"+a), path.Clean("/"+b)
-	return a == b || a == "/" || b == "/" || strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/")
+	return within(a, b) || within(b, a)
+}
+
+// within reports whether p is dir or below it ("" meaning "/").
+func within(p, dir string) bool {
+	p, dir = path.Clean("/"+p), path.Clean("/"+dir)
+	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
 }
 
 // literalPrefix is src up to its first glob character: the directory a wildcard copy reads in.

@@ -20,7 +20,8 @@ func TestPrivate(t *testing.T) {
 	const build = "FROM golang:1.26 AS build\nWORKDIR /src\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN go build -o /out/app .\n"
 	for _, tc := range []struct {
 		name, dockerfile, target string
-		reject                   string // a script accept refuses
+		reject                   string // a later step's script accept refuses
+		rejectBefore             string // an earlier step's script accept refuses
 		// want is the scripts of the later execs, nil when not private.
 		want []string
 	}{
@@ -39,6 +40,20 @@ func TestPrivate(t *testing.T) {
 		{name: "wildcard", dockerfile: build + "FROM debian\nCOPY --from=build /g* /g\n"},
 		{name: "root mounted", dockerfile: build + "FROM debian\nRUN --mount=from=build,target=/b ls /b\n"},
 		{name: "later step refused", dockerfile: build + "FROM debian\nCOPY --from=build /out/app /app\n", reject: "go build -o /out/app ."},
+		{name: "wildcard elsewhere", dockerfile: build + "FROM debian\nCOPY --from=build /out/* /app/\n",
+			want: []string{"go build -o /out/app ."}},
+		{name: "copied into the tree after", dockerfile: build + "COPY fix.go /go/pkg/mod/x@v1/\nFROM debian\nCOPY --from=build /out/app /app\n"},
+		{name: "copied above the tree after", dockerfile: build + "COPY gopath/ /go/\nFROM debian\nCOPY --from=build /out/app /app\n"},
+		{name: "workdir above the tree before", dockerfile: "FROM golang:1.26 AS build\nWORKDIR /go\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n",
+			want: []string{}},
+		{name: "copied into the tree before", dockerfile: "FROM golang:1.26 AS build\nCOPY mods /go/pkg/mod\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n"},
+		{name: "linked into the tree before", dockerfile: "FROM golang:1.26 AS build\nCOPY --link mods /go/pkg/mod\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n"},
+		{name: "linked elsewhere before", dockerfile: "FROM golang:1.26 AS build\nCOPY --link go.mod /src/\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n",
+			want: []string{}},
+		{name: "earlier step refused", dockerfile: "FROM golang:1.26 AS base\nRUN go install x@v1\nFROM base AS build\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n",
+			rejectBefore: "go install x@v1"},
+		{name: "earlier step taken", dockerfile: "FROM golang:1.26 AS base\nRUN go install x@v1\nFROM base AS build\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n",
+			want: []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			def := convert(t, tc.dockerfile, tc.target)
@@ -56,11 +71,16 @@ func TestPrivate(t *testing.T) {
 				}
 				ran = true
 				var execs []string
-				ds, ok := e.Private("/go/pkg/mod", func(_ digest.Digest, op *pb.Op) bool { return script(op.GetExec()) != tc.reject })
+				ds, ok := e.Private("/go/pkg/mod", func(_ digest.Digest, op *pb.Op, before bool) bool {
+					if before {
+						return script(op.GetExec()) != tc.rejectBefore
+					}
+					return script(op.GetExec()) != tc.reject
+				})
 				for _, d := range ds {
 					execs = append(execs, byDigest[string(d)])
 				}
-				got, private = execs, ok
+				got, private = append([]string{}, execs...), ok
 				return nil
 			})
 			require.NoError(t, err)
