@@ -2,6 +2,7 @@ package builder
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/cachefront/cachefront/frontend/rules"
 	"github.com/cachefront/cachefront/llb/rewrite"
@@ -29,11 +30,15 @@ func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, err
 		}
 		s, note := newStep(e, cfg)
 		if s == nil {
+			// A step no rule reads may still build on a private tree.
+			inherits := trees.inherits(e)
+			if note != "" && inherits {
+				note = strings.TrimSuffix(note, "; step left as written") + "; it gets only the caches of the step it builds on"
+			}
 			if note != "" {
 				r.Notes = append(r.Notes, note)
 			}
-			// A step no rule reads may still build on a private tree.
-			if !trees.inherits(e) {
+			if !inherits {
 				return nil
 			}
 			plan := &rules.Plan{}

@@ -38,14 +38,17 @@ func (t *privateTrees) asker(e *rewrite.Exec) (ask func(string, func(string, str
 	ask = func(dir string, keeps func(text, cwd string, when rules.When) bool) bool {
 		exec := e.Op.GetExec()
 		// Offline, the store in the base image is all the step has: keep it.
-		if exec.GetNetwork() == pb.NetMode_NONE || !keeps(argsText(exec), exec.GetMeta().GetCwd(), rules.Self) {
+		if exec.GetNetwork() == pb.NetMode_NONE || !readable(exec, dir) || !keeps(argsText(exec), exec.GetMeta().GetCwd(), rules.Self) {
 			return false
 		}
 		execs, ok := e.Private(dir, func(d digest.Digest, op *pb.Op, before bool) bool {
+			x := op.GetExec()
 			if before {
-				return t.mounted[d] || keeps(argsText(op.GetExec()), op.GetExec().GetMeta().GetCwd(), rules.Before)
+				// An earlier step with a secret or ssh may have fetched
+				// modules the network alone would not give again.
+				return t.mounted[d] || readable(x, dir) && !ownSecrets(x) && keeps(argsText(x), x.GetMeta().GetCwd(), rules.Before)
 			}
-			return t.accept(d, op) && keeps(argsText(op.GetExec()), op.GetExec().GetMeta().GetCwd(), rules.After)
+			return readable(x, dir) && !t.optedOut(d) && keeps(argsText(x), x.GetMeta().GetCwd(), rules.After)
 		})
 		if ok {
 			found[dir] = execs
@@ -83,16 +86,43 @@ func hasMountAt(plan *rules.Plan, dir string) bool {
 	return false
 }
 
-// accept takes a later step that was not opted out and whose script is
-// in its args (a heredoc with a shebang runs a file they only name).
-func (t *privateTrees) accept(d digest.Digest, op *pb.Op) bool {
+// optedOut reports whether the exec d of def was opted out.
+func (t *privateTrees) optedOut(d digest.Digest) bool {
 	var locs []*pb.Location
 	if t.def.Source != nil {
 		if l := t.def.Source.Locations[string(d)]; l != nil {
 			locs = l.Locations
 		}
 	}
-	return !t.optOuts.at(t.def.Source, locs) && !strings.Contains(argsText(op.GetExec()), pipesDir)
+	return t.optOuts.at(t.def.Source, locs)
+}
+
+// readable reports whether exec's args hold what it runs (a heredoc with a
+// shebang runs a file they only name) and it mounts nothing of its own at,
+// in or above dir (a bind mount of a deps stage there, a cache of its own).
+func readable(exec *pb.ExecOp, dir string) bool {
+	for _, m := range exec.GetMounts() {
+		if m.Dest != pb.RootMount && (within(m.Dest, dir) || within(dir, m.Dest)) {
+			return false
+		}
+	}
+	return !strings.Contains(argsText(exec), pipesDir)
+}
+
+// ownSecrets reports whether exec mounts an ssh agent or a secret of its
+// own (cachefront's settings are cachefront-* secrets).
+func ownSecrets(exec *pb.ExecOp) bool {
+	for _, m := range exec.GetMounts() {
+		switch m.MountType {
+		case pb.MountType_SSH:
+			return true
+		case pb.MountType_SECRET:
+			if !strings.HasPrefix(m.GetSecretOpt().GetID(), "cachefront-") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func argsText(exec *pb.ExecOp) string {
@@ -105,13 +135,9 @@ func (t *privateTrees) inherits(e *rewrite.Exec) bool {
 }
 
 // inherit adds to plan the mounts e inherits from earlier steps, with a
-// note each, unless e has a mount of its own at or above their dir (which
-// hid the layers' dir from it before too).
+// note each.
 func (t *privateTrees) inherit(e *rewrite.Exec, plan *rules.Plan) {
 	for _, in := range t.later[e.Digest()] {
-		if ownMountOver(e.Op.GetExec(), in.dir) {
-			continue
-		}
 		dup := false
 		for _, m := range plan.Mounts {
 			dup = dup || m.Target == in.mount.Target
@@ -125,14 +151,4 @@ func (t *privateTrees) inherit(e *rewrite.Exec, plan *rules.Plan) {
 			plan.Notes = append(plan.Notes, note)
 		}
 	}
-}
-
-// ownMountOver reports whether exec has a mount (but its root) at or above dir.
-func ownMountOver(exec *pb.ExecOp, dir string) bool {
-	for _, m := range exec.GetMounts() {
-		if m.Dest != pb.RootMount && within(dir, m.Dest) {
-			return true
-		}
-	}
-	return false
 }

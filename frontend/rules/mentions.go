@@ -46,9 +46,10 @@ func Mentions(text string) bool {
 
 // MayRemove reports whether text, a step's script or its exec-form words
 // joined by spaces, may remove or change files it did not make: it names
-// rm, rmdir, unlink, find, mv, chmod, chown, or a clean verb (go clean,
-// make clean). A step it reports false for can get a cache mount over a
-// directory an earlier step filled without its script being read.
+// rm, rmdir, unlink, find, mv, chmod, chown or shred. (go clean -modcache is
+// the go rule's to judge.) A step it reports false for can get a cache
+// mount over a directory an earlier step filled without its script being
+// read.
 func MayRemove(text string) bool {
 	return anyWord(text, func(w []byte) bool {
 		if i := bytes.LastIndexByte(w, '/'); i >= 0 {

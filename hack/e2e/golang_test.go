@@ -36,14 +36,14 @@ func TestGoModuleStore(t *testing.T) {
 ENV GOPATH=/go TEST_RUN=` + run + `
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+RUN go mod download && cat /proc/self/mountinfo >/download.mounts
 RUN cat /proc/self/mountinfo >/out.mounts
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -o /out/hello . && cat /proc/self/mountinfo >/out/build.mounts
 
 FROM debian:bookworm
 COPY --from=build /out/hello /usr/local/bin/hello
-COPY --from=build /out.mounts /out/build.mounts /
+COPY --from=build /download.mounts /out.mounts /out/build.mounts /
 `
 	}
 	files["Dockerfile"] = dockerfile(ns)
@@ -59,9 +59,9 @@ COPY --from=build /out.mounts /out/build.mounts /
 	if bin, err := testenv.TarFile(out, "/usr/local/bin/hello"); err != nil || len(bin) < 1<<20 {
 		t.Fatalf("no binary in the image (%d bytes, %v)", len(bin), err)
 	}
-	// The steps built on the download's see the store through the same
-	// cache, the one that names no package manager too.
-	for _, f := range []string{"/out.mounts", "/build.mounts"} {
+	// The download and the steps built on it see the store through the
+	// same cache, the one that names no package manager too.
+	for _, f := range []string{"/download.mounts", "/out.mounts", "/build.mounts"} {
 		mounts, err := testenv.TarFile(out, f)
 		if err != nil || !strings.Contains(mounts, " /go/pkg/mod ") || !strings.Contains(mounts, " /go/pkg/mod/cache/download ") {
 			t.Fatalf("%s: the step had no cache mount at the module store (%v):\n%s", f, err, mounts)

@@ -24,8 +24,9 @@ import (
 // exec is one accept takes (with before set), and no file op or merged layer writes at, in or
 // above dir. What the base image itself holds at dir is not known here.
 //
-// accept sees each exec as it is in def (read-only), with its digest there. A symlink that a
-// copy follows into dir is not seen; Dockerfile copies name their sources with literal paths.
+// accept sees each exec (read-only) with its digest in def: a later one as def has it, an
+// earlier one as the rewrite has it (edited by the Func). A symlink that a copy follows into dir
+// is not seen; Dockerfile copies name their sources with literal paths.
 func (e *Exec) Private(dir string, accept func(dgst digest.Digest, op *pb.Op, before bool) bool) ([]digest.Digest, bool) {
 	root, _ := FindMount(e.Op.GetExec(), pb.RootMount)
 	if root == nil || root.Selector != "" || !path.IsAbs(dir) {
@@ -67,19 +68,8 @@ func (r *rewriter) ownTree(inputs []*pb.Input, in int64, dir string, accept func
 				}
 			}
 		case *pb.Op_Merge:
-			for _, mi := range o.Merge.GetInputs()[1:] {
-				if mi == nil || mi.Input < 0 || mi.Input >= int64(len(n.op.Inputs)) {
-					return false
-				}
-				layer, ok := r.byNew[digest.Digest(n.op.Inputs[mi.Input].Digest)]
-				if !ok || layer.op.GetFile() == nil {
-					return false
-				}
-				for _, a := range layer.op.GetFile().GetActions() {
-					if a == nil || writesAt(a, dir) {
-						return false
-					}
-				}
+			if !layersKeepOff(n.op, o.Merge, baseInput(n.op, out), r.byNew, dir) {
+				return false
 			}
 		default:
 			return false
@@ -121,7 +111,7 @@ func (r *rewriter) laterExecs(dgst digest.Digest, out int64, dir string, accept 
 				if in.Digest != string(o.dgst) || in.Index != o.out {
 					continue
 				}
-				next, ok := carried(c.origOp, int64(i), dir)
+				next, ok := r.carried(c.origOp, int64(i), dir)
 				if !ok {
 					return nil, false
 				}
@@ -142,7 +132,7 @@ func (r *rewriter) laterExecs(dgst digest.Digest, out int64, dir string, accept 
 
 // carried returns the outputs of op that carry input i on, and false when op can see dir in
 // that input otherwise than by building on it, or writes at, in or above dir.
-func carried(op *pb.Op, i int64, dir string) (outputs []int64, ok bool) {
+func (r *rewriter) carried(op *pb.Op, i int64, dir string) (outputs []int64, ok bool) {
 	switch o := op.Op.(type) {
 	case *pb.Op_Exec:
 		for _, m := range o.Exec.GetMounts() {
@@ -191,9 +181,37 @@ func carried(op *pb.Op, i int64, dir string) (outputs []int64, ok bool) {
 		}
 		return outputs, true
 	case *pb.Op_Merge:
+		// Not yet visited: its inputs name the layers by their digests in def.
+		if !layersKeepOff(op, o.Merge, i, r.byOrig, dir) {
+			return nil, false
+		}
 		return []int64{0}, true
 	}
 	return nil, false
+}
+
+// layersKeepOff reports whether every layer of merge op but the one from input skip is a file
+// op (COPY --link makes them) that writes nothing at, in or above dir. byDigest finds the layers
+// by the digests op's inputs name.
+func layersKeepOff(op *pb.Op, merge *pb.MergeOp, skip int64, byDigest map[digest.Digest]*node, dir string) bool {
+	for _, mi := range merge.GetInputs() {
+		if mi == nil || mi.Input < 0 || mi.Input >= int64(len(op.Inputs)) {
+			return false
+		}
+		if mi.Input == skip {
+			continue
+		}
+		layer, ok := byDigest[digest.Digest(op.Inputs[mi.Input].Digest)]
+		if !ok || layer.op.GetFile() == nil {
+			return false
+		}
+		for _, a := range layer.op.GetFile().GetActions() {
+			if a == nil || writesAt(a, dir) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // writesAt reports whether a may write at, in or above dir (mkdir -p of a parent, as WORKDIR

@@ -2,6 +2,7 @@ package rewrite_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/cachefront/cachefront/llb/rewrite"
@@ -50,6 +51,9 @@ func TestPrivate(t *testing.T) {
 		{name: "linked into the tree before", dockerfile: "FROM golang:1.26 AS build\nCOPY --link mods /go/pkg/mod\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n"},
 		{name: "linked elsewhere before", dockerfile: "FROM golang:1.26 AS build\nCOPY --link go.mod /src/\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n",
 			want: []string{}},
+		{name: "linked into the tree after", dockerfile: build + "COPY --link fix.go /go/pkg/mod/x@v1/\nFROM debian\nCOPY --from=build /out/app /app\n"},
+		{name: "linked elsewhere after", dockerfile: build + "COPY --link app.conf /etc/\nRUN go vet ./...\nFROM debian\nCOPY --from=build /out/app /app\n",
+			want: []string{"go build -o /out/app .", "go vet ./..."}},
 		{name: "earlier step refused", dockerfile: "FROM golang:1.26 AS base\nRUN go install x@v1\nFROM base AS build\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n",
 			rejectBefore: "go install x@v1"},
 		{name: "earlier step taken", dockerfile: "FROM golang:1.26 AS base\nRUN go install x@v1\nFROM base AS build\nRUN go mod download\nFROM debian\nCOPY --from=build /go/bin/x /x\n",
@@ -57,6 +61,15 @@ func TestPrivate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			def := convert(t, tc.dockerfile, tc.target)
+			if strings.Contains(tc.dockerfile, "--link") {
+				merges := 0
+				for _, op := range opsList(t, def) {
+					if op.op.GetMerge() != nil {
+						merges++
+					}
+				}
+				require.NotZero(t, merges, "COPY --link makes a merge op")
+			}
 			byDigest := map[string]string{}
 			for _, op := range opsList(t, def) {
 				if ex := op.op.GetExec(); ex != nil {
@@ -117,8 +130,12 @@ func opsList(t *testing.T, def *pb.Definition) []digestedOp {
 
 func convert(t *testing.T, dockerfile, target string) *pb.Definition {
 	ctx := context.Background()
+	// Every capability, as a build against this BuildKit has: COPY --link
+	// then makes merge ops.
+	caps := pb.Caps.CapSet(pb.Caps.All())
 	res, err := dockerfile2llb.Dockerfile2LLB(ctx, []byte(dockerfile), dockerfile2llb.ConvertOpt{
 		Config:         dockerui.Config{Target: target},
+		LLBCaps:        &caps,
 		TargetPlatform: &linuxAmd64,
 		MainContext:    dockerui.DefaultMainContext(),
 		MetaResolver:   fakeResolver{},
