@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -49,6 +50,7 @@ type rewritingClient struct {
 	reports []*StepReport
 	vertex  digest.Digest
 	opts    *client.BuildOpts
+	configs map[digest.Digest][]byte // image configs resolved, by manifest digest
 }
 
 var _ client.Client = &rewritingClient{}
@@ -58,6 +60,7 @@ func (c *rewritingClient) Solve(ctx context.Context, req client.SolveRequest) (*
 	if req.Definition != nil && len(req.Definition.Def) > 0 {
 		cfg := c.cfg
 		cfg.ContextFile = c.context.reader(ctx)
+		cfg.ImageConfig = c.imageConfig
 		def, reports, err := Rewrite(req.Definition, cfg)
 		if err != nil {
 			return nil, err
@@ -75,6 +78,28 @@ func (c *rewritingClient) Solve(ctx context.Context, req client.SolveRequest) (*
 		req.Definition = def
 	}
 	return c.Client.Solve(ctx, req)
+}
+
+// ResolveImageConfig resolves as the client does and keeps the config: the
+// rules read what made a base image from its history.
+func (c *rewritingClient) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	ref, dgst, dt, err := c.Client.ResolveImageConfig(ctx, ref, opt)
+	if err == nil && dgst != "" {
+		c.mu.Lock()
+		if c.configs == nil {
+			c.configs = map[digest.Digest][]byte{}
+		}
+		c.configs[dgst] = dt
+		c.mu.Unlock()
+	}
+	return ref, dgst, dt, err
+}
+
+func (c *rewritingClient) imageConfig(dgst digest.Digest) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dt, ok := c.configs[dgst]
+	return dt, ok
 }
 
 // BuildOpts returns the client's options, with any override set by

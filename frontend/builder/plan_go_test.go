@@ -2,9 +2,12 @@ package builder
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stretchr/testify/require"
 )
 
@@ -88,5 +91,48 @@ RUN go build -o /out/app . && go clean -cache
 			}
 			require.Equal(t, tc.mounts, got)
 		})
+	}
+}
+
+// In a build, the base image's history tells whether it may hold a module
+// store that a cache would hide.
+func TestGoModuleTreeBaseImage(t *testing.T) {
+	t.Parallel()
+	// A pinned base: the offline conversion names the image by the digest
+	// a build's resolver would give.
+	pinned := digest.FromString("golang image")
+	dockerfile := "FROM golang:1.26@" + pinned.String() + " AS build\nENV GOPATH=/go\nRUN go build -o /out/app .\nFROM debian\nCOPY --from=build /out/app /app\n"
+	def, _, err := Convert(context.Background(), []byte(dockerfile), PlanOpt{})
+	require.NoError(t, err)
+	history := func(createdBy ...string) func(digest.Digest) ([]byte, bool) {
+		var img ocispecs.Image
+		for _, c := range createdBy {
+			img.History = append(img.History, ocispecs.History{CreatedBy: c})
+		}
+		dt, err := json.Marshal(img)
+		require.NoError(t, err)
+		return func(d digest.Digest) ([]byte, bool) { return dt, d == pinned }
+	}
+	for _, tc := range []struct {
+		name   string
+		config func(digest.Digest) ([]byte, bool)
+		tree   bool
+	}{
+		{"the official image's steps", history("ENV GOPATH=/go", "COPY /target/ / # buildkit", `RUN /bin/sh -c mkdir -p "$GOPATH/src" "$GOPATH/bin" && chmod -R 1777 "$GOPATH" # buildkit`), true},
+		{"a deps image", history("ENV GOPATH=/go", "RUN /bin/sh -c go mod download # buildkit"), false},
+		{"not resolved", func(digest.Digest) ([]byte, bool) { return nil, false }, false},
+	} {
+		cfg, err := ParseConfig(nil)
+		require.NoError(t, err)
+		cfg.ImageConfig = tc.config
+		_, reports, err := Rewrite(def, cfg)
+		require.NoError(t, err)
+		tree := false
+		for _, r := range reports {
+			for _, m := range r.Mounts {
+				tree = tree || m.Target == "/go/pkg/mod"
+			}
+		}
+		require.Equal(t, tc.tree, tree, tc.name)
 	}
 }

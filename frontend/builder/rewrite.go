@@ -16,7 +16,7 @@ func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, err
 	var reports []*StepReport
 	added := addedOps{}
 	optOuts := optOuts{}
-	trees := &privateTrees{def: def, optOuts: optOuts}
+	trees := &privateTrees{def: def, optOuts: optOuts, imageConfig: cfg.ImageConfig}
 	out, err := rewrite.Definition(def, func(e *rewrite.Exec) error {
 		r := newReport(e)
 		reports = append(reports, r)

@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,8 +17,9 @@ import (
 // from the step a rule gave them to every later step built on that one:
 // they must see the directory as the layers would have held it.
 type privateTrees struct {
-	def     *pb.Definition
-	optOuts optOuts
+	def         *pb.Definition
+	optOuts     optOuts
+	imageConfig func(digest.Digest) ([]byte, bool) // Config.ImageConfig
 	// later holds the mounts each later exec (by digest in def) inherits,
 	// with the line of the step they come from.
 	later map[digest.Digest][]inherited
@@ -38,7 +40,7 @@ func (t *privateTrees) asker(e *rewrite.Exec) (ask func(string, func(string, str
 	ask = func(dir string, keeps func(text, cwd string, when rules.When) bool) bool {
 		exec := e.Op.GetExec()
 		// Offline, the store in the base image is all the step has: keep it.
-		if exec.GetNetwork() == pb.NetMode_NONE || !readable(exec, dir) || !keeps(argsText(exec), exec.GetMeta().GetCwd(), rules.Self) {
+		if exec.GetNetwork() == pb.NetMode_NONE || !readable(exec, dir) || !keeps(argsText(exec), exec.GetMeta().GetCwd(), rules.Self) || !t.baseKept(e, keeps) {
 			return false
 		}
 		execs, ok := e.Private(dir, func(d digest.Digest, op *pb.Op, before bool) bool {
@@ -84,6 +86,42 @@ func hasMountAt(plan *rules.Plan, dir string) bool {
 		}
 	}
 	return false
+}
+
+// baseKept asks keeps about each step in the history of the image e's
+// stage starts from: the image may hold dir already, and a cache there
+// would hide it. An image the build did not resolve, or without a config,
+// counts as unknown (false); `cachefront plan` resolves none and asks none.
+func (t *privateTrees) baseKept(e *rewrite.Exec, keeps func(string, string, rules.When) bool) bool {
+	if t.imageConfig == nil {
+		return true
+	}
+	id, _ := e.BaseSource(int(rootInput(e.Op.GetExec())))
+	if id == "" {
+		return true // scratch
+	}
+	_, dgst, ok := strings.Cut(id, "@")
+	if !ok {
+		return false
+	}
+	dt, ok := t.imageConfig(digest.Digest(dgst))
+	if !ok {
+		return false
+	}
+	var img struct {
+		History []struct {
+			CreatedBy string `json:"created_by"`
+		} `json:"history"`
+	}
+	if json.Unmarshal(dt, &img) != nil {
+		return false
+	}
+	for _, h := range img.History {
+		if !keeps(h.CreatedBy, "/", rules.Base) {
+			return false
+		}
+	}
+	return true
 }
 
 // optedOut reports whether the exec d of def was opted out.

@@ -92,7 +92,8 @@ func (r golang) Apply(s *Step, p *Plan) {
 }
 
 // goStoreKept tells whether a step leaves the module store at dir to the
-// go command, so that a cache there holds what the layers would: it names
+// go command, so that a cache there holds what the layers would: a step of
+// the base image did not fill it (goStoreFilled); a RUN step names
 // no path at, in or above dir (but /), no pkg/mod, GOMODCACHE, GOPATH or
 // -modcache, and does not work in or above dir (but /); a step before it
 // runs no go (it would have filled the store in its layer), a step after
@@ -100,6 +101,9 @@ func (r golang) Apply(s *Step, p *Plan) {
 // a chown changes the cache for every build).
 func goStoreKept(dir string) func(text, cwd string, when When) bool {
 	return func(text, cwd string, when When) bool {
+		if when == Base {
+			return !goStoreFilled([]string{text})
+		}
 		for _, w := range []string{"pkg/mod", "GOMODCACHE", "GOPATH", "-modcache"} {
 			if strings.Contains(text, w) {
 				return false
@@ -118,6 +122,30 @@ func goStoreKept(dir string) func(text, cwd string, when When) bool {
 		}
 		return path.Clean("/"+cwd) == "/" || !within(dir, cwd) && !within(cwd, dir)
 	}
+}
+
+// goStoreFilled reports whether an image made by the steps of createdBy
+// (its config's history[].created_by) may hold a module store: one ran go
+// with a verb that downloads modules, or named pkg/mod or GOMODCACHE (as a
+// COPY of a store does). The official golang images' steps do neither.
+func goStoreFilled(createdBy []string) bool {
+	for _, h := range createdBy {
+		if strings.Contains(h, "pkg/mod") || strings.Contains(h, "GOMODCACHE") {
+			return true
+		}
+		prev := "" // the word before, by its base name
+		if anyWord(h, func(w []byte) bool {
+			word := string(w)
+			if (prev == "go" || prev == "xx-go") && slices.Contains(goDownloads, word) {
+				return true
+			}
+			prev = path.Base(word)
+			return false
+		}) {
+			return true
+		}
+	}
+	return false
 }
 
 // runsGo reports whether text names go or xx-go as a word (see Mentions).

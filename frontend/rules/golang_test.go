@@ -127,3 +127,29 @@ func TestGoStoreKept(t *testing.T) {
 		require.Equal(t, tc.want, keeps(tc.text, tc.cwd, tc.when), "%q in %s (%d)", tc.text, tc.cwd, tc.when)
 	}
 }
+
+func TestGoStoreFilled(t *testing.T) {
+	t.Parallel()
+	// The history of golang:1.26-bookworm, and of an older golang image
+	// whose install step ends with `go version`.
+	golang := []string{
+		"# debian.sh --arch 'amd64' out/ 'bookworm' '@1731283200'",
+		"ENV GOLANG_VERSION=1.26.0", "ENV GOTOOLCHAIN=local", "ENV GOPATH=/go",
+		"ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"COPY /target/ / # buildkit",
+		`RUN /bin/sh -c mkdir -p "$GOPATH/src" "$GOPATH/bin" && chmod -R 1777 "$GOPATH" # buildkit`,
+		"WORKDIR /go",
+	}
+	require.False(t, goStoreFilled(golang))
+	require.False(t, goStoreFilled([]string{`/bin/sh -c set -eux; url="https://dl.google.com/go/go1.18.linux-amd64.tar.gz"; tar -C /usr/local -xzf go.tgz; go version`}))
+	require.False(t, goStoreFilled(nil))
+	for _, h := range []string{
+		"RUN /bin/sh -c go mod download # buildkit",
+		"|1 GOFLAGS=-mod=mod /bin/sh -c cd /src && /usr/local/go/bin/go build ./... # buildkit",
+		"RUN /bin/sh -c xx-go install golang.org/x/tools/cmd/stringer@latest # buildkit",
+		"COPY /go/pkg/mod /go/pkg/mod # buildkit",
+		"ENV GOMODCACHE=/cache",
+	} {
+		require.True(t, goStoreFilled(append(golang, h)), h)
+	}
+}

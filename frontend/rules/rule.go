@@ -58,7 +58,9 @@ type Step struct {
 	// which then get the same cache mount at dir (and those within it).
 	// keeps tells, for a RUN step before or after this one, or this one,
 	// by its text (script, or exec-form words joined by spaces) and working
-	// directory, that it leaves dir to the manager. nil when unknown (false).
+	// directory, or for a step of the base image by its history's
+	// created_by, that it leaves dir to the manager. nil when unknown
+	// (false).
 	Private func(dir string, keeps func(text, cwd string, when When) bool) bool
 }
 
@@ -67,7 +69,8 @@ type When int
 
 // Places of a step.
 const (
-	Before When = iota
+	Base When = iota // a step that made the base image
+	Before
 	Self
 	After
 )
