@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/builder"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -50,7 +51,7 @@ type rewritingClient struct {
 	reports []*StepReport
 	vertex  digest.Digest
 	opts    *client.BuildOpts
-	configs map[digest.Digest][]byte // image configs resolved, by manifest digest
+	configs map[string][]byte // image configs resolved, by manifest digest and ref
 }
 
 var _ client.Client = &rewritingClient{}
@@ -84,21 +85,32 @@ func (c *rewritingClient) Solve(ctx context.Context, req client.SolveRequest) (*
 // rules read what made a base image from its history.
 func (c *rewritingClient) ResolveImageConfig(ctx context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
 	ref, dgst, dt, err := c.Client.ResolveImageConfig(ctx, ref, opt)
-	if err == nil && dgst != "" {
+	if err == nil {
+		// An image op names the image by digest, or (a named context) by
+		// the ref as resolved, normalised.
+		keys := []string{ref}
+		if dgst != "" {
+			keys = append(keys, dgst.String())
+		}
+		if named, err := reference.ParseNormalizedNamed(ref); err == nil {
+			keys = append(keys, named.String())
+		}
 		c.mu.Lock()
 		if c.configs == nil {
-			c.configs = map[digest.Digest][]byte{}
+			c.configs = map[string][]byte{}
 		}
-		c.configs[dgst] = dt
+		for _, k := range keys {
+			c.configs[k] = dt
+		}
 		c.mu.Unlock()
 	}
 	return ref, dgst, dt, err
 }
 
-func (c *rewritingClient) imageConfig(dgst digest.Digest) ([]byte, bool) {
+func (c *rewritingClient) imageConfig(ref string) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	dt, ok := c.configs[dgst]
+	dt, ok := c.configs[ref]
 	return dt, ok
 }
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/cachefront/cachefront/frontend/rules"
-	digest "github.com/opencontainers/go-digest"
 	"github.com/pkg/errors"
 )
 
@@ -32,10 +31,10 @@ type Config struct {
 	// rules.Step.ContextFile); nil when the context is unknown. No build
 	// arg sets it: the frontend or `cachefront plan` does.
 	ContextFile func(name string) ([]byte, error)
-	// ImageConfig returns the config of the image with manifest digest
-	// dgst, as the build resolved it; nil when no build resolves images
-	// (`cachefront plan`). No build arg sets it.
-	ImageConfig func(dgst digest.Digest) ([]byte, bool)
+	// ImageConfig returns the config of an image the build resolved, by
+	// its manifest digest or its normalised ref; nil when no build resolves
+	// images (`cachefront plan`). No build arg sets it.
+	ImageConfig func(ref string) ([]byte, bool)
 	// parseAll has every step parsed and read by the rules, as if
 	// rules.Mentions found a program in each: tests check that skipping
 	// the others changes nothing.

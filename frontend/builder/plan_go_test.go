@@ -104,23 +104,23 @@ func TestGoModuleTreeBaseImage(t *testing.T) {
 	dockerfile := "FROM golang:1.26@" + pinned.String() + " AS build\nENV GOPATH=/go\nRUN go build -o /out/app .\nFROM debian\nCOPY --from=build /out/app /app\n"
 	def, _, err := Convert(context.Background(), []byte(dockerfile), PlanOpt{})
 	require.NoError(t, err)
-	history := func(createdBy ...string) func(digest.Digest) ([]byte, bool) {
+	history := func(createdBy ...string) func(string) ([]byte, bool) {
 		var img ocispecs.Image
 		for _, c := range createdBy {
 			img.History = append(img.History, ocispecs.History{CreatedBy: c})
 		}
 		dt, err := json.Marshal(img)
 		require.NoError(t, err)
-		return func(d digest.Digest) ([]byte, bool) { return dt, d == pinned }
+		return func(ref string) ([]byte, bool) { return dt, ref == pinned.String() }
 	}
 	for _, tc := range []struct {
 		name   string
-		config func(digest.Digest) ([]byte, bool)
+		config func(string) ([]byte, bool)
 		tree   bool
 	}{
 		{"the official image's steps", history("ENV GOPATH=/go", "COPY /target/ / # buildkit", `RUN /bin/sh -c mkdir -p "$GOPATH/src" "$GOPATH/bin" && chmod -R 1777 "$GOPATH" # buildkit`), true},
 		{"a deps image", history("ENV GOPATH=/go", "RUN /bin/sh -c go mod download # buildkit"), false},
-		{"not resolved", func(digest.Digest) ([]byte, bool) { return nil, false }, false},
+		{"not resolved", func(string) ([]byte, bool) { return nil, false }, false},
 	} {
 		cfg, err := ParseConfig(nil)
 		require.NoError(t, err)

@@ -3,6 +3,7 @@ package builder
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -19,7 +20,7 @@ import (
 type privateTrees struct {
 	def         *pb.Definition
 	optOuts     optOuts
-	imageConfig func(digest.Digest) ([]byte, bool) // Config.ImageConfig
+	imageConfig func(ref string) ([]byte, bool) // Config.ImageConfig
 	// later holds the mounts each later exec (by digest in def) inherits,
 	// with the line of the step they come from.
 	later map[digest.Digest][]inherited
@@ -58,7 +59,8 @@ func (t *privateTrees) asker(e *rewrite.Exec) (ask func(string, func(string, str
 		return ok
 	}
 	record = func(plan *rules.Plan, line int) {
-		for dir, execs := range found {
+		for _, dir := range slices.Sorted(maps.Keys(found)) {
+			execs := found[dir]
 			if !hasMountAt(plan, dir) {
 				continue // the plan dropped it (an rm reaches it)
 			}
@@ -100,11 +102,11 @@ func (t *privateTrees) baseKept(e *rewrite.Exec, keeps func(string, string, rule
 	if id == "" {
 		return true // scratch
 	}
-	_, dgst, ok := strings.Cut(id, "@")
-	if !ok {
-		return false
+	_, ref, _ := strings.Cut(id, "://")
+	dt, ok := t.imageConfig(ref)
+	if _, dgst, pinned := strings.Cut(ref, "@"); !ok && pinned {
+		dt, ok = t.imageConfig(dgst)
 	}
-	dt, ok := t.imageConfig(digest.Digest(dgst))
 	if !ok {
 		return false
 	}
