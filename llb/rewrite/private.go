@@ -16,7 +16,8 @@ import (
 // Later: every op that receives this exec's root filesystem, directly or through others, is an
 // exec running on it (a later RUN of the stage, or of a stage built FROM it) that accept takes,
 // a file op that builds on it without writing at, in or above dir (COPY . /src) or copies out
-// of it paths that do not overlap dir (COPY --from=stage /app/bin), or a merge op passing it on;
+// of it paths that do not overlap dir (COPY --from=stage /app/bin), or a merge op whose other
+// layers write nothing at, in or above dir (COPY --link);
 // no other op (a build or diff op, a mount of it elsewhere that can see dir), and not the
 // definition's result.
 //
