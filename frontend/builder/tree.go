@@ -37,7 +37,7 @@ type inherited struct {
 // asker returns the Step.Private of exec e; record then passes on the
 // mounts at and within the dirs found private that the plan kept.
 func (t *privateTrees) asker(e *rewrite.Exec) (ask func(string, func(string, string, rules.When) bool) bool, record func(*rules.Plan, int)) {
-	found := map[string][]digest.Digest{}
+	var found map[string][]digest.Digest // made when a dir is found private: most steps ask nothing
 	ask = func(dir string, keeps func(text, cwd string, when rules.When) bool) bool {
 		exec := e.Op.GetExec()
 		// Offline, the store in the base image is all the step has: keep it.
@@ -54,6 +54,9 @@ func (t *privateTrees) asker(e *rewrite.Exec) (ask func(string, func(string, str
 			return readable(x, dir) && !t.optedOut(d) && keeps(argsText(x), x.GetMeta().GetCwd(), rules.After)
 		})
 		if ok {
+			if found == nil {
+				found = map[string][]digest.Digest{}
+			}
 			found[dir] = execs
 		}
 		return ok
