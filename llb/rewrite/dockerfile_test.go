@@ -53,10 +53,19 @@ func (fakeResolver) ResolveImageConfig(_ context.Context, ref string, _ sourcere
 // dockerfile2llb falls back to a registry client) with a source map, as the dockerfile frontend
 // does.
 func dockerfileDefinition(t testing.TB) *pb.Definition {
+	return convert(t, testDockerfile, "")
+}
+
+// convert converts dockerfile, building target ("" for the last stage), as dockerfileDefinition
+// says, with every capability a build against this BuildKit has (COPY --link then makes merge
+// ops).
+func convert(t testing.TB, dockerfile, target string) *pb.Definition {
 	ctx := context.Background()
-	sm := llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(testDockerfile))
-	res, err := dockerfile2llb.Dockerfile2LLB(ctx, []byte(testDockerfile), dockerfile2llb.ConvertOpt{
-		SourceMap:      sm,
+	caps := pb.Caps.CapSet(pb.Caps.All())
+	res, err := dockerfile2llb.Dockerfile2LLB(ctx, []byte(dockerfile), dockerfile2llb.ConvertOpt{
+		Config:         dockerui.Config{Target: target},
+		LLBCaps:        &caps,
+		SourceMap:      llb.NewSourceMap(nil, "Dockerfile", "Dockerfile", []byte(dockerfile)),
 		TargetPlatform: &linuxAmd64,
 		MainContext:    dockerui.DefaultMainContext(),
 		MetaResolver:   fakeResolver{},

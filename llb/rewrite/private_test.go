@@ -1,14 +1,10 @@
 package rewrite_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/cachefront/cachefront/llb/rewrite"
-	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
-	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/stretchr/testify/require"
@@ -126,22 +122,4 @@ func opsList(t *testing.T, def *pb.Definition) []digestedOp {
 		out = append(out, digestedOp{string(d), ops[d]})
 	}
 	return out
-}
-
-func convert(t *testing.T, dockerfile, target string) *pb.Definition {
-	ctx := context.Background()
-	// Every capability, as a build against this BuildKit has: COPY --link
-	// then makes merge ops.
-	caps := pb.Caps.CapSet(pb.Caps.All())
-	res, err := dockerfile2llb.Dockerfile2LLB(ctx, []byte(dockerfile), dockerfile2llb.ConvertOpt{
-		Config:         dockerui.Config{Target: target},
-		LLBCaps:        &caps,
-		TargetPlatform: &linuxAmd64,
-		MainContext:    dockerui.DefaultMainContext(),
-		MetaResolver:   fakeResolver{},
-	})
-	require.NoError(t, err)
-	def, err := res.State.Marshal(ctx, llb.Platform(linuxAmd64))
-	require.NoError(t, err)
-	return def.ToPB()
 }
