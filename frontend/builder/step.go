@@ -149,7 +149,7 @@ func (o optOuts) at(source *pb.Source, locs []*pb.Location) bool {
 	info := source.Infos[loc.SourceIndex]
 	mentions, ok := o[info]
 	if !ok {
-		mentions = cachefrontWord.Match(info.Data)
+		mentions = saysCachefront(info.Data)
 		o[info] = mentions
 	}
 	if !mentions {
@@ -178,7 +178,17 @@ func lineOf(dt []byte, n int) ([]byte, bool) {
 	return dt, true
 }
 
-var (
-	optOut         = regexp.MustCompile(`(?i)^\s*#\s*cachefront\s*:\s*off\s*$`)
-	cachefrontWord = regexp.MustCompile(`(?i)cachefront`)
-)
+var optOut = regexp.MustCompile(`(?i)^\s*#\s*cachefront\s*:\s*off\s*$`)
+
+// saysCachefront reports whether dt holds the word in any case. A loop, not
+// a case-insensitive regexp: this runs over every Dockerfile, and the regexp
+// took a sixth of the rewrite's time.
+func saysCachefront(dt []byte) bool {
+	const word = "cachefront"
+	for i := 0; i+len(word) <= len(dt); i++ {
+		if dt[i]|0x20 == 'c' && bytes.EqualFold(dt[i:i+len(word)], []byte(word)) {
+			return true
+		}
+	}
+	return false
+}
