@@ -3,7 +3,6 @@ package builder
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/cachefront/cachefront/frontend/rules"
 	"github.com/cachefront/cachefront/frontend/shell"
@@ -22,7 +21,7 @@ var sharingModes = map[rules.Sharing]pb.CacheSharingOpt{
 // apply carries out plan on the exec: cache mounts, transient files and env,
 // and script edits. Nothing of it reaches the image config: env lives in
 // this ExecOp only, and BuildKit removes the mount points it created.
-func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan, added addedOps) error {
+func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan, added *addedOps) error {
 	exec := e.Op.GetExec()
 	for _, m := range plan.Mounts {
 		input, selector := pb.Empty, ""
@@ -37,9 +36,9 @@ func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan, added addedOps) err
 				spec.Dirs = append(spec.Dirs, path.Join("/cache", d))
 			}
 			rootfs := e.Rootfs()
-			key := fmt.Sprintf("dirs %q %q %q", spec.Owner.User, spec.Owner.Group, spec.Dirs)
+			key := fmt.Appendf(added.key(), "dirs %q %q %q", spec.Owner.User, spec.Owner.Group, spec.Dirs)
 			if rootfs != nil {
-				key += fmt.Sprintf(" on %s %d", rootfs.Digest, rootfs.Index)
+				key = fmt.Appendf(key, " on %s %d", rootfs.Digest, rootfs.Index)
 			}
 			var err error
 			input, err = added.add(e, key, func() (*pb.Op, *pb.OpMetadata, error) { return rewrite.DirOp(spec, rootfs) })
@@ -52,17 +51,15 @@ func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan, added addedOps) err
 		if !rewrite.AddMount(exec, mnt) {
 			continue
 		}
-		rewrite.RequireMountCaps(e.Metadata, mnt)
+		rewrite.RequireMountCaps(e.Metadata(), mnt)
 	}
 	if len(plan.Files) > 0 {
-		var key strings.Builder
+		key := added.key()
 		for _, f := range plan.Files {
-			key.WriteString(f.Target)
-			key.WriteByte(0)
-			key.WriteString(f.Content)
-			key.WriteByte(0)
+			key = append(append(key, f.Target...), 0)
+			key = append(append(key, f.Content...), 0)
 		}
-		input, err := added.add(e, key.String(), func() (*pb.Op, *pb.OpMetadata, error) {
+		input, err := added.add(e, key, func() (*pb.Op, *pb.OpMetadata, error) {
 			spec := rewrite.DirSpec{Files: map[string][]byte{}}
 			for _, f := range plan.Files {
 				spec.Files["/"+path.Base(f.Target)] = []byte(f.Content)
@@ -75,7 +72,7 @@ func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan, added addedOps) err
 		for _, f := range plan.Files {
 			mnt := rewrite.FileMount(f.Target, input, "/"+path.Base(f.Target))
 			if rewrite.AddMount(exec, mnt) {
-				rewrite.RequireMountCaps(e.Metadata, mnt)
+				rewrite.RequireMountCaps(e.Metadata(), mnt)
 			}
 		}
 	}
@@ -102,12 +99,23 @@ func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan, added addedOps) err
 // addedOps are the ops apply added in one rewrite, by a key of what they
 // hold: a step like an earlier one reuses the op instead of building,
 // marshalling and digesting it again (the settings script is in most).
-type addedOps map[string]digest.Digest
+type addedOps struct {
+	ops map[string]digest.Digest
+	// buf holds the key being made: most steps find their op, and a lookup
+	// by string(buf) copies nothing (the script alone is kilobytes).
+	buf []byte
+}
+
+// key returns an empty key to append to, reusing the last one's memory.
+func (a *addedOps) key() []byte {
+	return a.buf[:0]
+}
 
 // add adds the op build makes, or the one added before under key, as an
 // input of e.
-func (a addedOps) add(e *rewrite.Exec, key string, build func() (*pb.Op, *pb.OpMetadata, error)) (pb.InputIndex, error) {
-	if dgst, ok := a[key]; ok {
+func (a *addedOps) add(e *rewrite.Exec, key []byte, build func() (*pb.Op, *pb.OpMetadata, error)) (pb.InputIndex, error) {
+	a.buf = key
+	if dgst, ok := a.ops[string(key)]; ok {
 		return e.ReuseInput(dgst)
 	}
 	op, md, err := build()
@@ -118,6 +126,9 @@ func (a addedOps) add(e *rewrite.Exec, key string, build func() (*pb.Op, *pb.OpM
 	if err != nil {
 		return 0, err
 	}
-	a[key] = digest.Digest(e.Op.Inputs[i].Digest)
+	if a.ops == nil {
+		a.ops = map[string]digest.Digest{}
+	}
+	a.ops[string(key)] = digest.Digest(e.Op.Inputs[i].Digest)
 	return i, nil
 }

@@ -14,7 +14,7 @@ import (
 // modified; with nothing to change, the result is byte-identical to it.
 func Rewrite(def *pb.Definition, cfg Config) (*pb.Definition, []*StepReport, error) {
 	var reports []*StepReport
-	added := addedOps{}
+	added := &addedOps{}
 	optOuts := optOuts{}
 	trees := &privateTrees{def: def, optOuts: optOuts, imageConfig: cfg.ImageConfig}
 	out, err := rewrite.Definition(def, func(e *rewrite.Exec) error {
