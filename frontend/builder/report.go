@@ -47,7 +47,7 @@ func (r *StepReport) Changed() bool {
 
 func newReport(e *rewrite.Exec) *StepReport {
 	r := &StepReport{Managers: []string{}, Mounts: []rules.Mount{}, Env: []string{}, Settings: []string{}, Neutralized: []string{}, Notes: []string{}}
-	name := e.Metadata.GetDescription()["llb.customname"]
+	name := e.Description("llb.customname")
 	r.Stage = stageOf(name)
 	if len(e.Locations) > 0 {
 		loc := e.Locations[0]

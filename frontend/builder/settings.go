@@ -57,7 +57,7 @@ func applySettings(e *rewrite.Exec, settings []rules.Setting, values map[string]
 	}
 	for _, m := range mounts {
 		if rewrite.AddMount(exec, m) {
-			rewrite.RequireMountCaps(e.Metadata, m)
+			rewrite.RequireMountCaps(e.Metadata(), m)
 		}
 	}
 	argv := exec.Meta.Args

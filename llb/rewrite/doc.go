@@ -33,7 +33,7 @@
 //		// cannot chown (same trick as dockerfile2llb's setCacheUIDGID)
 //		m := rewrite.CacheMount("/home/app/.cache/pip", "pip", pb.CacheSharingOpt_LOCKED, in, "/cache")
 //		if rewrite.AddMount(e.Op.GetExec(), m) {
-//			rewrite.RequireMountCaps(e.Metadata, m)
+//			rewrite.RequireMountCaps(e.Metadata(), m)
 //		}
 //		return nil
 //	}

@@ -8,7 +8,7 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Exec is one ExecOp handed to a Func. Op and Metadata are the rewriter's own (parsed from def's
+// Exec is one ExecOp handed to a Func. Op and Metadata() are the rewriter's own (parsed from def's
 // bytes, and a copy): the Func may edit them.
 type Exec struct {
 	// Op is the op with its input digests already rewritten. Op.GetExec() is the ExecOp; a Func
@@ -16,8 +16,6 @@ type Exec struct {
 	// ExecOp whose inputs are ops of the definition (or added ones) and whose mounts use inputs
 	// in range.
 	Op *pb.Op
-	// Metadata is never nil (an empty one when def had none); edits are kept.
-	Metadata *pb.OpMetadata
 	// Locations are this op's Dockerfile source ranges from def.Source (read-only; nil when none).
 	Locations []*pb.Location
 	// Source is def.Source (read-only; may be nil).
@@ -25,6 +23,10 @@ type Exec struct {
 
 	r    *rewriter
 	orig digest.Digest
+	md   *pb.OpMetadata // def's, read-only; nil when def had none
+	// edited is the copy Metadata made, once asked: most steps keep theirs,
+	// and copying every exec's showed in profiles.
+	edited *pb.OpMetadata
 }
 
 func (r *rewriter) newExec(n *node, op *pb.Op) *Exec {
@@ -33,11 +35,7 @@ func (r *rewriter) newExec(n *node, op *pb.Op) *Exec {
 		Source: r.source,
 		r:      r,
 		orig:   n.orig,
-	}
-	if n.md != nil {
-		e.Metadata = n.md.CloneVT()
-	} else {
-		e.Metadata = &pb.OpMetadata{}
+		md:     n.md,
 	}
 	if r.source != nil {
 		if l := r.source.Locations[string(n.orig)]; l != nil {
@@ -45,6 +43,28 @@ func (r *rewriter) newExec(n *node, op *pb.Op) *Exec {
 		}
 	}
 	return e
+}
+
+// Metadata returns the op's metadata to edit: a copy of def's, made on the first call (an empty
+// one when def had none). Edits are kept.
+func (e *Exec) Metadata() *pb.OpMetadata {
+	if e.edited == nil {
+		if e.md != nil {
+			e.edited = e.md.CloneVT()
+		} else {
+			e.edited = &pb.OpMetadata{}
+		}
+	}
+	return e.edited
+}
+
+// Description returns the value under key of the op's metadata description (for instance
+// "llb.customname", the step's text in a Dockerfile build), as edited so far, without copying.
+func (e *Exec) Description(key string) string {
+	if e.edited != nil {
+		return e.edited.GetDescription()[key]
+	}
+	return e.md.GetDescription()[key]
 }
 
 // Digest returns the op's digest in the original definition.
@@ -216,9 +236,6 @@ func (e *Exec) ReuseInput(dgst digest.Digest) (pb.InputIndex, error) {
 func (r *rewriter) validateExec(e *Exec) error {
 	if e.Op == nil || e.Op.GetExec() == nil {
 		return errors.New("func must leave an exec op")
-	}
-	if e.Metadata == nil {
-		e.Metadata = &pb.OpMetadata{}
 	}
 	for i, in := range e.Op.Inputs {
 		if in == nil {

@@ -36,7 +36,7 @@ func fuzzEdit(e *rewrite.Exec) error {
 	}
 	m := rewrite.CacheMount("/cache", "fuzz", pb.CacheSharingOpt_SHARED, in, "/cache")
 	if rewrite.AddMount(e.Op.GetExec(), m) {
-		rewrite.RequireMountCaps(e.Metadata, m)
+		rewrite.RequireMountCaps(e.Metadata(), m)
 	}
 	rewrite.SetEnv(e.Op.GetExec().Meta, "FUZZ", "1")
 	return nil

@@ -107,7 +107,7 @@ func addCache(e *rewrite.Exec) error {
 		rewrite.FileMount(configDest, cfgIn, "/pip.conf"),
 	} {
 		if rewrite.AddMount(exec, m) {
-			rewrite.RequireMountCaps(e.Metadata, m)
+			rewrite.RequireMountCaps(e.Metadata(), m)
 		}
 	}
 	rewrite.SetEnv(exec.Meta, envKey, cacheDest)

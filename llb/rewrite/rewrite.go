@@ -170,10 +170,12 @@ func (r *rewriter) visit(n *node) error {
 			n.dt, n.dgst = dt, digestOf(dt)
 		}
 		changed = false
-		n.md = e.Metadata
-		// An exec without metadata gets an empty one to edit; keep it absent if left empty.
-		if n.origMD == nil && n.md.EqualVT(&pb.OpMetadata{}) {
-			n.md = nil
+		if e.edited != nil {
+			n.md = e.edited
+			// An exec without metadata gets an empty one to edit; keep it absent if left empty.
+			if n.origMD == nil && n.md.EqualVT(&pb.OpMetadata{}) {
+				n.md = nil
+			}
 		}
 	}
 

@@ -179,7 +179,7 @@ func TestDefinitionNoopIsIdentity(t *testing.T) {
 	calls := 0
 	out, err := rewrite.Definition(in, func(e *rewrite.Exec) error {
 		calls++
-		e.Metadata.GetCaps() // reading is fine
+		e.Metadata().GetCaps() // reading is fine
 		return nil
 	})
 	require.NoError(t, err)
@@ -331,7 +331,7 @@ func TestDefinitionMetadataOnlyEdit(t *testing.T) {
 	t.Parallel()
 	in := sampleDefinition(t)
 	out, err := rewrite.Definition(in, func(e *rewrite.Exec) error {
-		rewrite.RequireCaps(e.Metadata, pb.CapExecMountCache)
+		rewrite.RequireCaps(e.Metadata(), pb.CapExecMountCache)
 		return nil
 	})
 	require.NoError(t, err)
@@ -380,4 +380,33 @@ func TestDefinitionSharedAddedOp(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, count, "config op added by both execs is stored once")
+}
+
+// A Func edits a copy of an exec's metadata, made when it asks for it: the
+// output has the edit, the input definition keeps what it had, and
+// Description reads the edited copy once there is one.
+func TestExecMetadata(t *testing.T) {
+	t.Parallel()
+	in := sampleDefinition(t)
+	before := rewritetest.Marshal(in)
+	var names []string
+	out, err := rewrite.Definition(in, func(e *rewrite.Exec) error {
+		if e.Description("llb.customname") != "make" {
+			return nil
+		}
+		e.Metadata().Description["llb.customname"] = "make, edited"
+		names = append(names, e.Description("llb.customname"))
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"make, edited"}, names)
+	require.Equal(t, before, rewritetest.Marshal(in))
+	var edited int
+	for _, md := range out.Metadata {
+		if md.GetDescription()["llb.customname"] == "make, edited" {
+			edited++
+		}
+		require.NotEqual(t, "make", md.GetDescription()["llb.customname"])
+	}
+	require.Equal(t, 1, edited)
 }
