@@ -180,14 +180,23 @@ func lineOf(dt []byte, n int) ([]byte, bool) {
 
 var optOut = regexp.MustCompile(`(?i)^\s*#\s*cachefront\s*:\s*off\s*$`)
 
-// saysCachefront reports whether dt holds the word in any case. A loop, not
-// a case-insensitive regexp: this runs over every Dockerfile, and the regexp
-// took a sixth of the rewrite's time.
+// saysCachefront reports whether dt holds the word in any case. It looks
+// for the word's f with bytes.IndexByte, not a case-insensitive regexp:
+// this runs over every Dockerfile, and the regexp took a sixth of the
+// rewrite's time.
 func saysCachefront(dt []byte) bool {
-	const word = "cachefront"
-	for i := 0; i+len(word) <= len(dt); i++ {
-		if dt[i]|0x20 == 'c' && bytes.EqualFold(dt[i:i+len(word)], []byte(word)) {
-			return true
+	const word, f = "cachefront", len("cache")
+	for _, b := range []byte{'f', 'F'} {
+		for from := 0; ; {
+			i := bytes.IndexByte(dt[from:], b)
+			if i < 0 {
+				break
+			}
+			at := from + i - f
+			if at >= 0 && at+len(word) <= len(dt) && bytes.EqualFold(dt[at:at+len(word)], []byte(word)) {
+				return true
+			}
+			from += i + 1
 		}
 	}
 	return false
