@@ -101,8 +101,8 @@ func apply(e *rewrite.Exec, s *rules.Step, plan *rules.Plan, added *addedOps) er
 // marshalling and digesting it again (the settings script is in most).
 type addedOps struct {
 	ops map[string]digest.Digest
-	// buf holds the key being made: most steps find their op, and a lookup
-	// by string(buf) copies nothing (the script alone is kilobytes).
+	// buf holds the key being made: looking it up as string(buf) copies
+	// nothing (the settings script alone is kilobytes); only a new key is.
 	buf []byte
 }
 

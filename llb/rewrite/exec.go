@@ -24,8 +24,8 @@ type Exec struct {
 	r    *rewriter
 	orig digest.Digest
 	md   *pb.OpMetadata // def's, read-only; nil when def had none
-	// edited is the copy Metadata made, once asked: most steps keep theirs,
-	// and copying every exec's showed in profiles.
+	// edited is the copy Metadata made, once asked: steps that get no mount
+	// keep theirs, and copying every exec's showed in profiles.
 	edited *pb.OpMetadata
 }
 
