@@ -189,6 +189,8 @@ func (r *report) renderGoals(b *bytes.Buffer) {
 		value  func(s scenario, phase, link string) (float64, bool)
 		format string
 		ok     func(float64) bool
+		// aside, if set, adds to a miss what puts it in context.
+		aside func(s scenario, phase, link string) string
 	}
 	med := func(s scenario, v, phase, link string, bytes bool) float64 {
 		recs := r.cell(s.name, v, phase, link)
@@ -201,7 +203,7 @@ func (r *report) renderGoals(b *bytes.Buffer) {
 		{"warm cachefront within 5% of expert: time (full link)", full, func(s scenario, p, l string) (float64, bool) {
 			a, e := med(s, "cachefront", p, l, false), med(s, "expert", p, l, false)
 			return a / e, a > 0 && e > 0
-		}, "%.2f", func(x float64) bool { return x <= goalVsExpert }},
+		}, "%.2f", func(x float64) bool { return x <= goalVsExpert }, nil},
 		{"warm cachefront within 5% of expert: upstream bytes", full, func(s scenario, p, l string) (float64, bool) {
 			a, e := med(s, "cachefront", p, l, true), med(s, "expert", p, l, true)
 			// Below 10 kB both are metadata noise: count it as equal.
@@ -209,15 +211,22 @@ func (r *report) renderGoals(b *bytes.Buffer) {
 				return 1, true
 			}
 			return a / e, e > 0
-		}, "%.2f", func(x float64) bool { return x <= goalVsExpert }},
+		}, "%.2f", func(x float64) bool { return x <= goalVsExpert }, nil},
 		{fmt.Sprintf("warm cachefront at least 3× faster than plain on the %s link", slow), slow, func(s scenario, p, l string) (float64, bool) {
 			a, pl := med(s, "cachefront", p, l, false), med(s, "plain", p, l, false)
 			return pl / a, a > 0 && pl > 0
-		}, "%.1f×", func(x float64) bool { return x >= goalSpeedup }},
+		}, "%.1f×", func(x float64) bool { return x >= goalSpeedup }, func(s scenario, p, l string) string {
+			// A miss the hand-written mounts share is the build's, not a gap.
+			e, pl := med(s, "expert", p, l, false), med(s, "plain", p, l, false)
+			if e <= 0 || pl <= 0 {
+				return ""
+			}
+			return fmt.Sprintf(" (expert %.1f×)", pl/e)
+		}},
 		{"warm cachefront upstream bytes at most 5% of plain's", full, func(s scenario, p, l string) (float64, bool) {
 			a, pl := med(s, "cachefront", p, l, true), med(s, "plain", p, l, true)
 			return a / pl, pl > 0
-		}, "%.1f%%", func(x float64) bool { return x <= goalBytes }},
+		}, "%.1f%%", func(x float64) bool { return x <= goalBytes }, nil},
 	}
 	for _, c := range checks {
 		if c.link == "" {
@@ -238,6 +247,9 @@ func (r *report) renderGoals(b *bytes.Buffer) {
 				mark := ""
 				if !c.ok(x) {
 					met, mark = false, " ✗"
+					if c.aside != nil {
+						mark += c.aside(s, p, c.link)
+					}
 				}
 				parts = append(parts, fmt.Sprintf("%s %s "+c.format+"%s", s.name, p, shown, mark))
 			}
