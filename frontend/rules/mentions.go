@@ -2,6 +2,8 @@ package rules
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -90,6 +92,8 @@ func anyWord(text string, match func(w []byte) bool) bool {
 // is "python", pip3 is "pip".
 func programName(base string) string {
 	switch {
+	case !strings.HasPrefix(base, "p"):
+		return base // most commands: skip the patterns
 	case pythonName.MatchString(base):
 		return "python"
 	case pipName.MatchString(base):
@@ -98,38 +102,47 @@ func programName(base string) string {
 	return base
 }
 
-// programsOf is every rule's Programs by rule name, made once: Run asks
-// for them on every step.
-var programsOf = sync.OnceValue(func() map[string][]string {
-	out := map[string][]string{}
-	for _, r := range All() {
-		out[r.Name()] = r.Programs()
-	}
-	return out
-})
-
-// programsRun returns the programs the commands of s run, as Programs
-// name them.
-func programsRun(s *Step) map[string]bool {
-	run := make(map[string]bool, len(s.Commands))
-	for _, c := range s.Commands {
-		run[programName(c.Base())] = true
-	}
-	return run
-}
-
-// runsAny reports whether run, what programsRun returned, holds one of
-// r's programs: a rule reads no other commands, and most steps run the
-// programs of one or two rules.
-func runsAny(run map[string]bool, r Rule) bool {
-	progs, ok := programsOf()[r.Name()]
-	if !ok {
-		progs = r.Programs()
-	}
-	for _, p := range progs {
-		if run[p] {
-			return true
+// ruleBits gives each rule of All a bit, and each program the bits of the
+// rules that read it, made once: Run asks on every step.
+var ruleBits = sync.OnceValues(func() (byRule, byProgram map[string]uint64) {
+	byRule, byProgram = map[string]uint64{}, map[string]uint64{}
+	for i, r := range All() {
+		if i >= 64 {
+			break // the rest go by their programs (ruleSet.has)
+		}
+		bit := uint64(1) << i
+		byRule[r.Name()] = bit
+		for _, p := range r.Programs() {
+			byProgram[p] |= bit
 		}
 	}
-	return false
+	return byRule, byProgram
+})
+
+// ruleSet is the rules the programs of one step are read by.
+type ruleSet struct {
+	bits uint64
+	run  []string // the programs, for rules outside All
+}
+
+// rulesFor returns the rules the commands of s run programs of.
+func rulesFor(s *Step) ruleSet {
+	_, byProgram := ruleBits()
+	var set ruleSet
+	for _, c := range s.Commands {
+		p := programName(c.Base())
+		set.bits |= byProgram[p]
+		set.run = append(set.run, p)
+	}
+	return set
+}
+
+// has reports whether r reads a program of the set: a rule reads no other
+// commands, and most steps run the programs of one or two rules.
+func (set ruleSet) has(r Rule) bool {
+	byRule, _ := ruleBits()
+	if bit, ok := byRule[r.Name()]; ok {
+		return set.bits&bit != 0
+	}
+	return slices.ContainsFunc(r.Programs(), func(p string) bool { return slices.Contains(set.run, p) })
 }

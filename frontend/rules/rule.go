@@ -144,9 +144,9 @@ func Names() []string {
 // Run applies rules to s, skipping the managers in skip.
 func Run(s *Step, rules []Rule, skip map[string]bool) *Plan {
 	p := &Plan{Env: map[string]string{}}
-	run := programsRun(s)
+	set := rulesFor(s)
 	for _, r := range rules {
-		if !skip[r.Name()] && runsAny(run, r) {
+		if !skip[r.Name()] && set.has(r) {
 			r.Apply(s, p)
 		}
 	}

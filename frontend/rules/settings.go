@@ -38,8 +38,8 @@ func (s Setting) BuildArg() string { return "CACHEFRONT_" + s.Name }
 
 // SecretID is the id of the BuildKit secret that gives the setting.
 func (s Setting) SecretID() string {
-	if id, ok := secretIDs()[s.Name]; ok {
-		return id
+	if n, ok := secretNames()[s.Name]; ok {
+		return n.id
 	}
 	return secretID(s.Name)
 }
@@ -48,18 +48,24 @@ func secretID(name string) string {
 	return "cachefront-" + strings.ReplaceAll(strings.ToLower(name), "_", "-")
 }
 
-// secretIDs are the ids of Settings, made once: every package step of a
-// rewrite mounts its settings' secrets.
-var secretIDs = sync.OnceValue(func() map[string]string {
-	ids := make(map[string]string, len(Settings))
+// secretNames are the secret ids and paths of Settings, made once: every
+// package step of a rewrite mounts its settings' secrets.
+var secretNames = sync.OnceValue(func() map[string]struct{ id, path string } {
+	names := make(map[string]struct{ id, path string }, len(Settings))
 	for _, s := range Settings {
-		ids[s.Name] = secretID(s.Name)
+		id := secretID(s.Name)
+		names[s.Name] = struct{ id, path string }{id, secretsDir + id}
 	}
-	return ids
+	return names
 })
 
 // SecretPath is where the secret is mounted in the step, when given.
-func (s Setting) SecretPath() string { return secretsDir + s.SecretID() }
+func (s Setting) SecretPath() string {
+	if n, ok := secretNames()[s.Name]; ok {
+		return n.path
+	}
+	return secretsDir + s.SecretID()
+}
 
 const secretsDir = SettingsDir + "/secrets/"
 

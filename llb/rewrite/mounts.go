@@ -91,10 +91,14 @@ func FileMount(target string, input pb.InputIndex, selector string) *pb.Mount {
 // MountCaps returns the caps a mount needs, in a fixed order, as client/llb's ExecOp.Marshal adds
 // them for the mounts it builds.
 func MountCaps(m *pb.Mount) []apicaps.CapID {
+	return appendMountCaps(nil, m)
+}
+
+// appendMountCaps appends the caps MountCaps returns to caps.
+func appendMountCaps(caps []apicaps.CapID, m *pb.Mount) []apicaps.CapID {
 	if m == nil {
-		return nil
+		return caps
 	}
-	var caps []apicaps.CapID
 	if m.Selector != "" {
 		caps = append(caps, pb.CapExecMountSelector)
 	}
@@ -123,7 +127,9 @@ func MountCaps(m *pb.Mount) []apicaps.CapID {
 
 // RequireMountCaps adds the caps m needs (MountCaps) to md.
 func RequireMountCaps(md *pb.OpMetadata, m *pb.Mount) {
-	RequireCaps(md, MountCaps(m)...)
+	// Every added mount asks: the caps go through a stack array, not a slice of their own.
+	var caps [4]apicaps.CapID
+	RequireCaps(md, appendMountCaps(caps[:0], m)...)
 }
 
 // SecretMount returns a mount of the BuildKit secret id as a file at target, readable with mode;
