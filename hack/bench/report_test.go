@@ -40,3 +40,34 @@ func TestGoalsSpeedupAside(t *testing.T) {
 		t.Errorf("want the aside on the miss only:\n%s", row)
 	}
 }
+
+// A time miss says when the ranges of cachefront and the expert overlap,
+// and only then.
+func TestGoalsTimeAside(t *testing.T) {
+	var recs []record
+	add := func(scenario, variant string, seconds ...float64) {
+		for i, s := range seconds {
+			recs = append(recs, record{Scenario: scenario, Variant: variant, Phase: "warm", Link: "full", Run: i + 1, Seconds: s})
+		}
+	}
+	add("npm", "expert", 5.7, 6.2, 6.7)
+	add("npm", "cachefront", 5.7, 8.3, 8.5)
+	add("apt", "expert", 30, 31, 32)
+	add("apt", "cachefront", 33, 34, 35)
+	add("pip", "expert", 2.7, 2.6, 3.1)
+	add("pip", "cachefront", 2.8, 2.4, 3.0)
+	r := &report{Records: recs, Scenarios: scenariosOf(recs), Links: linksOf(recs)}
+	var b bytes.Buffer
+	r.renderGoals(&b)
+	var row string
+	for _, line := range strings.Split(b.String(), "\n") {
+		if strings.Contains(line, "of expert: time") {
+			row = line
+		}
+	}
+	for _, want := range []string{"npm warm 1.34 ✗ (ranges overlap);", "apt warm 1.10 ✗;", "pip warm 1.04 |"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("want %q in:\n%s", want, row)
+		}
+	}
+}
