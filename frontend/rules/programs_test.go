@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -140,4 +141,34 @@ func FuzzMentions(f *testing.F) {
 		s := &Step{Script: script, Spliceable: true, Commands: cmds, Env: map[string]string{}, Platform: "linux/amd64", Base: "debian:bookworm"}
 		checkedRun(t, s, All(), nil)
 	})
+}
+
+// ownRule is a rule outside All, read by the program "tool".
+type ownRule struct{}
+
+func (ownRule) Name() string       { return "own" }
+func (ownRule) Programs() []string { return []string{"tool"} }
+func (ownRule) Apply(s *Step, p *Plan) {
+	p.Managers = append(p.Managers, "own")
+}
+
+// Run asks a rule that All does not hold by its programs, as it asks All's
+// by their bits; a versioned python is "python" to both.
+func TestRunRulesOutsideAll(t *testing.T) {
+	t.Parallel()
+	rules := append(All(), ownRule{})
+	for _, c := range []struct {
+		script string
+		want   bool
+	}{
+		{"tool --fetch", true},
+		{"apt-get update && /usr/local/bin/tool", true},
+		{"tools --fetch", false},
+		{"apt-get update", false},
+	} {
+		p := Run(step(t, c.script, nil, ""), rules, nil)
+		require.Equal(t, c.want, slices.Contains(p.Managers, "own"), c.script)
+	}
+	p := Run(step(t, "python3.12 -m pip install flask", nil, ""), All(), nil)
+	require.Contains(t, p.Managers, "pip")
 }
