@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	cachefront "github.com/cachefront/cachefront/frontend/builder"
@@ -141,6 +142,12 @@ func (b *bench) build(d *testenv.Buildkitd, s scenario, v variant, l link, run, 
 	b.proxy.SetRate(l.bits)
 	defer b.proxy.SetRate(0)
 
+	// Start on a flushed disk: what an earlier build, or the copy of a
+	// builder's state (Fork, hundreds of MB after an apt build), left to
+	// write back is not this build's to pay for. Without it, a warm build
+	// right after a copy ran up to 9 s slower than the same build on the
+	// copy, at random.
+	syscall.Sync()
 	before, start := b.proxy.Bytes(), time.Now()
 	build, err := testenv.TrySolve(c, testenv.SolveOpt{
 		Dir: dir, Dockerfile: string(df), Frontend: v.frontend, Attrs: b.attrs(),
