@@ -144,9 +144,9 @@ func (b *bench) build(d *testenv.Buildkitd, s scenario, v variant, l link, run, 
 
 	// Start on a flushed disk: what an earlier build, or the copy of a
 	// builder's state (Fork, hundreds of MB after an apt build), left to
-	// write back is not this build's to pay for. Without it, a warm build
-	// right after a copy ran up to 9 s slower than the same build on the
-	// copy, at random.
+	// write back is not this build's to pay for. In a run without it, a
+	// warm build right after a copy took up to 10 s longer than the same
+	// build on the copy.
 	syscall.Sync()
 	before, start := b.proxy.Bytes(), time.Now()
 	build, err := testenv.TrySolve(c, testenv.SolveOpt{
