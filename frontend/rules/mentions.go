@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/cachefront/cachefront/frontend/shell"
 )
 
 // About half the RUN steps of real Dockerfiles run no package manager, and
@@ -122,17 +124,15 @@ var ruleBits = sync.OnceValues(func() (byRule, byProgram map[string]uint64) {
 // ruleSet is the rules the programs of one step are read by.
 type ruleSet struct {
 	bits uint64
-	run  []string // the programs, for rules outside All
+	s    *Step // for rules outside All, asked by their programs
 }
 
 // rulesFor returns the rules the commands of s run programs of.
 func rulesFor(s *Step) ruleSet {
 	_, byProgram := ruleBits()
-	var set ruleSet
+	set := ruleSet{s: s}
 	for _, c := range s.Commands {
-		p := programName(c.Base())
-		set.bits |= byProgram[p]
-		set.run = append(set.run, p)
+		set.bits |= byProgram[programName(c.Base())]
 	}
 	return set
 }
@@ -144,5 +144,7 @@ func (set ruleSet) has(r Rule) bool {
 	if bit, ok := byRule[r.Name()]; ok {
 		return set.bits&bit != 0
 	}
-	return slices.ContainsFunc(r.Programs(), func(p string) bool { return slices.Contains(set.run, p) })
+	return slices.ContainsFunc(set.s.Commands, func(c shell.Command) bool {
+		return slices.Contains(r.Programs(), programName(c.Base()))
+	})
 }
