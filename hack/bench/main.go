@@ -93,6 +93,10 @@ func run() error {
 		}
 		b.steps = *steps
 		defer b.close()
+		fmt.Fprintln(os.Stderr, "timing one package step")
+		if rep.Step, err = b.measureStep(stepRounds); err != nil {
+			return err
+		}
 		chosen, err := pick(*only)
 		if err != nil {
 			return err

@@ -26,6 +26,7 @@ type report struct {
 	Links             []link
 	Records           []record
 	Convert           *convertResult
+	Step              *stepResult
 	Versions          string // of what was measured, when the run started
 	SlowCold          bool
 }
@@ -68,6 +69,7 @@ func (r *report) render(b *bytes.Buffer) {
 	for _, s := range r.Scenarios {
 		r.renderScenario(b, s)
 	}
+	r.renderStep(b)
 	r.renderConvert(b)
 }
 
@@ -278,6 +280,25 @@ func yes(ok bool) string {
 		return "yes"
 	}
 	return "**no**"
+}
+
+func (r *report) renderStep(b *bytes.Buffer) {
+	st := r.Step
+	if st == nil || len(st.Took["plain"]) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## One package step\n\nWhat a variant puts around every package step, measured on a step that does almost nothing: `RUN %s` on the go scenario's base, after an ARG whose value changes every build so that the step always runs. Each variant built it %d times on one buildkitd, in a rotated order, after one build each that was not timed. The time is the step's, as BuildKit timed its exec: the container and its mounts included, the frontend not. The expert adds two cache mounts; cachefront adds its cache mounts, its settings' optional secrets, and the settings script the step sources.\n\n", stepCommand, st.Rounds)
+	b.WriteString("| variant | step time | over plain |\n|---|---|---|\n")
+	plain := median(st.Took["plain"])
+	for _, v := range variants {
+		took := st.Took[v.name]
+		if len(took) == 0 {
+			continue
+		}
+		m := median(took)
+		fmt.Fprintf(b, "| %s | %d ms (%d–%d) | %+d ms |\n", v.name, m.Milliseconds(), slices.Min(took).Milliseconds(), slices.Max(took).Milliseconds(), (m - plain).Milliseconds())
+	}
+	b.WriteString("\n")
 }
 
 func (r *report) renderConvert(b *bytes.Buffer) {
