@@ -245,7 +245,7 @@ cf_apt=
 	for _, s := range settings {
 		// A secret wins over the build arg. Only a secret's file is read
 		// in a subshell: a step without settings forks nothing here (a
-		// command substitution per setting cost ~25 ms a step).
+		// command substitution per setting cost a go step ~25 ms).
 		b.WriteString("if [ -f " + s.SecretPath() + " ]; then cf_v=$(cat " + s.SecretPath() + "); else cf_v=${" + s.BuildArg() + "-}; fi\n")
 		b.WriteString("if [ -n \"$cf_v\" ]; then\n  " + s.apply + "\nfi\n")
 		unset = append(unset, s.BuildArg())
